@@ -1,0 +1,131 @@
+"""Stage 3: verify every quoted passage against its source text and locate its paragraphs.
+
+A brief is only as trustworthy as its weakest citation, so nothing is rendered until every
+`quote` is found word for word (under the documented normalisation) and pinpointed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .errors import CitationError, Collector, printable
+from .models import Block, Citation, CiteRef, Content, Source
+
+_TRANSLATE = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+    "\u2212": "-",
+})
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """The documented matching rule: NFKC, straight quotes, one dash, single spaces."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    return _SPACE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class SourceIndex:
+    """A source's paragraphs joined into one normalised string, with paragraph start offsets."""
+
+    text: str
+    starts: tuple[int, ...]
+
+    @classmethod
+    def of(cls, source: Source) -> SourceIndex:
+        parts, starts, pos = [], [], 0
+        for para in source.paragraphs:
+            norm = normalise(para)
+            starts.append(pos)
+            parts.append(norm)
+            pos += len(norm) + 1
+        return cls(" ".join(parts), tuple(starts))
+
+    def para_at(self, offset: int) -> int:
+        """1-based number of the paragraph holding character `offset`."""
+        return bisect.bisect_right(self.starts, offset)
+
+    def find(self, quote: str) -> list[int]:
+        hits, start = [], self.text.find(quote)
+        while start != -1:
+            hits.append(start)
+            start = self.text.find(quote, start + 1)
+        return hits
+
+    def closest(self, quote: str) -> tuple[str, int, float]:
+        """The passage most like `quote`, its paragraph and similarity, to help fix a typo."""
+        words = self.text.split(" ")
+        offsets, pos = [], 0
+        for word in words:
+            offsets.append(pos)
+            pos += len(word) + 1
+        n = max(1, len(quote.split(" ")))
+        matcher = difflib.SequenceMatcher(autojunk=False)
+        matcher.set_seq2(quote)
+        best = ("", 1, 0.0)
+        for i in range(max(1, len(words) - n + 1)):
+            window = " ".join(words[i : i + n])
+            matcher.set_seq1(window)
+            if matcher.real_quick_ratio() <= best[2] or matcher.quick_ratio() <= best[2]:
+                continue
+            ratio = matcher.ratio()
+            if ratio > best[2]:
+                best = (window, self.para_at(offsets[i]), ratio)
+        return best
+
+
+def verify_cite(block: Block, ref: CiteRef, source: Source, index: SourceIndex) -> Citation:
+    quote = normalise(ref.quote)
+    hits = index.find(quote)
+    if not hits:
+        passage, para, ratio = index.closest(quote)
+        raise CitationError(
+            f"quote in block '{block.id}' is not in source '{source.id}' ({source.text_path}); "
+            f"closest passage (para {para}, {ratio:.0%} alike): \"{printable(passage, 200)}\" "
+            "- copy the passage exactly",
+            ref.origin,
+        )
+    if len(hits) > 1:
+        paras = ", ".join(str(index.para_at(h)) for h in hits)
+        raise CitationError(
+            f"quote in block '{block.id}' occurs {len(hits)} times in source '{source.id}' "
+            f"(paras {paras}): quote a longer passage so the pinpoint is unambiguous",
+            ref.origin,
+        )
+    start = hits[0]
+    return Citation(source, ref.quote, index.para_at(start),
+                    index.para_at(start + len(quote) - 1), ref.origin)
+
+
+def verify_content(content: Content) -> dict[str, tuple[Citation, ...]]:
+    """Verify every cite of every block; raise Problems listing each quote that fails."""
+    errors = Collector()
+    indexes = {sid: SourceIndex.of(src) for sid, src in content.sources.items()}
+    verified: dict[str, tuple[Citation, ...]] = {}
+    for block in content.blocks.values():
+        found = []
+        for ref in block.cites:
+            source = content.sources.get(ref.source_id)
+            if source is None:
+                continue  # reported by validation
+            try:
+                found.append(verify_cite(block, ref, source, indexes[source.id]))
+            except CitationError as exc:
+                errors.add(exc)
+        if block.words is not None and block.cites:
+            words = normalise(block.words)
+            if not any(words in normalise(ref.quote) for ref in block.cites):
+                errors.add(CitationError(
+                    f"the 'words' of quote block '{block.id}' are not inside any of its cited "
+                    "quotes: cite the passage that contains them word for word",
+                    block.origin))
+        verified[block.id] = tuple(found)
+    errors.raise_if_any()
+    return verified

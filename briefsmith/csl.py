@@ -1,0 +1,176 @@
+"""Stage 3b: format citations and bibliographies with a real CSL processor (pandoc's citeproc).
+
+pandoc is a separate process costing tens to hundreds of milliseconds, so it runs once per
+brief-and-audience (all of that output's citations in one batch, in document order so that note
+styles can shorten repeats), and its answer is cached on disk by a hash of everything it read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import nh3
+
+from .errors import CitationError
+from .models import Citation, Origin, Source
+
+ASSETS_CSL = Path(__file__).parent / "assets" / "csl"
+_CSL_TYPES = {
+    "news": "article-newspaper",
+    "analysis": "article-magazine",
+    "opinion": "article-magazine",
+    "commentary": "article-magazine",
+    "think-tank paper": "report",
+    "report": "report",
+    "treaty": "legislation",
+    "government statement": "document",
+    "other": "document",
+}
+_ALLOWED_TAGS = {"em", "i", "strong", "b", "span", "sup", "sub", "a"}
+PANDOC_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """What the CSL processor made of one output's citations."""
+
+    style_class: str  # "note" or "in-text"
+    citations: tuple[str, ...]  # HTML per occurrence, in document order
+    bibliography: tuple[tuple[str, str], ...]  # (source id, entry HTML), in the style's order
+
+
+def find_style(name: str, root: Path) -> Path:
+    """A style named in a brief or audience: the project's csl/ folder first, then built-ins."""
+    for folder in (root / "csl", ASSETS_CSL):
+        path = folder / f"{name}.csl"
+        if path.is_file():
+            return path
+    known = sorted({p.stem for d in (root / "csl", ASSETS_CSL) if d.is_dir()
+                    for p in d.glob("*.csl")})
+    raise CitationError(f"citation style '{name}' not found in csl/ or the built-in styles; "
+                        f"available: {', '.join(known)}")
+
+
+def style_class(path: Path) -> str:
+    head = path.read_text(encoding="utf-8")[:2000]
+    match = re.search(r'<style[^>]*\bclass="([a-z-]+)"', head)
+    return match.group(1) if match else "in-text"
+
+
+def _name(full: str) -> dict[str, str]:
+    parts = full.rsplit(" ", 1)
+    return {"family": parts[-1], "given": parts[0]} if len(parts) == 2 else {"literal": full}
+
+
+def csl_item(source: Source) -> dict[str, object]:
+    """A source as CSL JSON, carrying only what the article states (nothing invented)."""
+    item: dict[str, object] = {
+        "id": source.id,
+        "type": _CSL_TYPES[source.kind],
+        "title": source.display_title,
+    }
+    if source.authors:
+        item["author"] = [_name(a) for a in source.authors]
+    if source.editors:
+        item["editor"] = [_name(e) for e in source.editors]
+    if source.outlet:
+        item["container-title"] = source.outlet
+    if source.published:
+        item["issued"] = {"date-parts": [[int(p) for p in source.published.split("-")]]}
+    if source.url:
+        item["URL"] = source.url
+    if source.accessed:
+        item["accessed"] = {"date-parts": [[int(p) for p in source.accessed.split("-")]]}
+    return item
+
+
+def _sanitise(fragment: str) -> str:
+    return nh3.clean(fragment.strip(), tags=_ALLOWED_TAGS, attributes={"a": {"href"}},
+                     url_schemes={"https"}, link_rel=None)
+
+
+@cache
+def pandoc_path() -> str:
+    import pypandoc  # bundles the pandoc binary (pypandoc-binary)
+
+    return str(pypandoc.get_pandoc_path())
+
+
+def format_citations(occurrences: list[tuple[Citation, ...]], style: Path, language: str,
+                     cache_dir: Path | None) -> Formatted:
+    """Format every citation occurrence of one output, plus its bibliography, in one batch."""
+    sources = {c.source.id: c.source for occ in occurrences for c in occ}
+    refs = json.dumps([csl_item(s) for s in sorted(sources.values(), key=lambda s: s.id)],
+                      ensure_ascii=False, sort_keys=True)
+    lines = []
+    for i, occ in enumerate(occurrences):
+        cites = "; ".join(f"@{c.source.id}, {c.locator}" for c in occ)
+        lines.append(f"::: {{#bs-{i}}}\n[{cites}]\n:::\n")
+    lines.append("::: {#refs}\n:::\n")
+    markdown = "\n".join(lines)
+    style_bytes = style.read_bytes()
+    key = hashlib.sha256(
+        b"\0".join([pandoc_path().encode(), style_bytes, refs.encode(), markdown.encode(),
+                    language.encode()])
+    ).hexdigest()
+    cached = cache_dir / f"{key}.json" if cache_dir else None
+    if cached is not None and cached.is_file():
+        data = json.loads(cached.read_text(encoding="utf-8"))
+        return Formatted(data["class"], tuple(data["citations"]),
+                         tuple((k, v) for k, v in data["bibliography"]))
+    out = _run_pandoc(markdown, refs, style, language)
+    kind = style_class(style)
+    if kind == "note":
+        notes = dict(re.findall(r'<li id="fn(\d+)"><p>(.*?)<a href="#fnref\1"', out, re.S))
+        citations = tuple(_sanitise(notes.get(str(i + 1), "")) for i in range(len(occurrences)))
+    else:
+        divs = dict(re.findall(r'<div id="bs-(\d+)">\s*<p>(.*?)</p>\s*</div>', out, re.S))
+        citations = tuple(_sanitise(divs.get(str(i), "")) for i in range(len(occurrences)))
+    if any(not c for c in citations):
+        raise CitationError(f"the citation processor returned no text for some citations with "
+                            f"style {style.name}: check that the style file is valid CSL",
+                            Origin(style.name))
+    bibliography = tuple(
+        (html.unescape(sid), _sanitise(entry))
+        for sid, entry in re.findall(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>(.*?)</div>',
+                                     out, re.S)
+    )
+    result = Formatted(kind, citations, bibliography)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"class": kind, "citations": list(citations),
+                                   "bibliography": [list(b) for b in bibliography]}),
+                       encoding="utf-8")
+        os.replace(tmp, cached)
+    return result
+
+
+def _run_pandoc(markdown: str, refs: str, style: Path, language: str) -> str:
+    with tempfile.TemporaryDirectory(prefix="briefsmith-csl-") as tmp:
+        bib = Path(tmp) / "refs.json"
+        bib.write_text(refs, encoding="utf-8")
+        csl = Path(tmp) / "style.csl"
+        csl.write_bytes(style.read_bytes())
+        cmd = [pandoc_path(), "--sandbox", "--citeproc", f"--csl={csl}", f"--bibliography={bib}",
+               "-M", f"lang={language}", "-f", "markdown", "-t", "html", "--wrap=none"]
+        try:
+            proc = subprocess.run(cmd, input=markdown.encode(), capture_output=True,
+                                  timeout=PANDOC_TIMEOUT, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise CitationError(f"could not run the citation processor (pandoc): {exc}") from exc
+    if proc.returncode != 0:
+        message = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise CitationError(f"the citation processor failed with style {style.name}: "
+                            f"{message[-1] if message else 'exit ' + str(proc.returncode)}",
+                            Origin(style.name))
+    return proc.stdout.decode("utf-8")

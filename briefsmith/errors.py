@@ -1,0 +1,93 @@
+"""The small family of errors Briefsmith raises; the CLI is the only place that catches them.
+
+Every error carries the place (file, line, column) it is about, so its one-line message reads
+`path:line:col: what is wrong and what to do`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+from .models import Origin
+
+
+def printable(text: str, limit: int = 160) -> str:
+    """Echo user input safely: control, bidi and zero-width characters become visible escapes."""
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if ch in "\t\n":
+            out.append(" ")
+        elif cat in ("Cc", "Cf", "Cs", "Co", "Cn") or ch in "\u2028\u2029":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    s = "".join(out)
+    return s if len(s) <= limit else s[: limit - 1] + "\u2026"
+
+
+class BriefsmithError(Exception):
+    """Base of every error a user can act on."""
+
+    def __init__(self, message: str, origin: Origin | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.origin = origin
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.message}" if self.origin else self.message
+
+    def lines(self) -> list[str]:
+        return [str(self)]
+
+
+class ContentError(BriefsmithError):
+    """A YAML file, a source text or a reference between them is wrong."""
+
+
+class CitationError(BriefsmithError):
+    """A quote does not verify against its source, or cannot be formatted."""
+
+
+class TemplateError(BriefsmithError):
+    """A template is missing, has a syntax error or uses an undefined variable."""
+
+
+class RenderError(BriefsmithError):
+    """The renderer refused a resource, lacked a glyph or otherwise failed."""
+
+
+class OutputError(BriefsmithError):
+    """Output could not be written safely (lock held, disk error)."""
+
+
+class Problems(BriefsmithError):
+    """Several errors found in one pass: reported together, then the command stops once."""
+
+    def __init__(self, errors: Iterable[BriefsmithError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.origin or Origin(""), e.message))
+        super().__init__(f"{len(self.errors)} problem(s)")
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def lines(self) -> list[str]:
+        return [line for e in self.errors for line in e.lines()]
+
+
+class Collector:
+    """Gathers errors during a stage so the user sees every problem, not just the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[BriefsmithError] = []
+
+    def add(self, error: BriefsmithError) -> None:
+        self.errors.append(error)
+
+    def extend(self, errors: Iterable[BriefsmithError]) -> None:
+        self.errors.extend(errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise Problems(self.errors)

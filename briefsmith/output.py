@@ -1,0 +1,68 @@
+"""Stage 7: put rendered bytes on disk so that nothing good is ever lost.
+
+Each file is written to a temporary file in the same folder, flushed to disk and renamed over
+the old one, so a crash leaves either the old file or the new one, never a truncated mix. One
+build at a time holds an exclusive lock on the output folder.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import OutputError
+from .models import Origin
+
+LOCK_NAME = ".briefsmith.lock"
+
+
+@contextmanager
+def build_lock(out_dir: Path) -> Iterator[None]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise OutputError(
+                "another build is writing to this output folder: wait for it to finish and "
+                "run the build again", Origin(str(path))) from exc
+        yield
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def write_all(out_dir: Path, files: dict[Path, bytes]) -> None:
+    """Write every output atomically under the build lock."""
+    with build_lock(out_dir):
+        for rel, data in files.items():
+            target = out_dir / rel
+            try:
+                write_atomic(target, data)
+            except OSError as exc:
+                raise OutputError(f"cannot write output: {exc.strerror}",
+                                  Origin(str(target))) from exc

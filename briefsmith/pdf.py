@@ -1,0 +1,136 @@
+"""Stage 6: HTML → PDF bytes with WeasyPrint, in memory, seeing only the project's own files.
+
+WeasyPrint is imported here and only here, lazily: `check`, `list` and a no-op build never pay
+for it. Fonts come from the package's vendored folder through a private fontconfig file, so
+output does not depend on what the machine has installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .errors import RenderError
+from .models import Origin
+
+FONTS_DIR = Path(__file__).parent / "assets" / "fonts"
+MAX_DATA_URL = 2_000_000
+
+
+def _fontconfig_file() -> Path:
+    """Write (once per font folder) a fontconfig file that knows only the vendored fonts."""
+    digest = hashlib.sha256(str(FONTS_DIR).encode()).hexdigest()[:12]
+    folder = Path(tempfile.gettempdir()) / f"briefsmith-fontconfig-{digest}"
+    conf = folder / "fonts.conf"
+    text = (
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        f"  <dir>{FONTS_DIR}</dir>\n  <cachedir>{folder / 'cache'}</cachedir>\n"
+        "  <config><rescan><int>0</int></rescan></config>\n</fontconfig>\n"
+    )
+    if not conf.is_file() or conf.read_text() != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"fonts.conf.{os.getpid()}"
+        tmp.write_text(text)
+        os.replace(tmp, conf)
+    return conf
+
+
+def _weasyprint() -> Any:
+    # fontconfig reads FONTCONFIG_FILE once, when WeasyPrint first creates its font map.
+    os.environ["FONTCONFIG_FILE"] = str(_fontconfig_file())
+    import weasyprint
+
+    return weasyprint
+
+
+@dataclass
+class RenderLog:
+    """What WeasyPrint said and what the fetcher refused during one render."""
+
+    refused: list[str]
+    warnings: list[str]
+    errors: list[str]
+    missing_glyphs: list[str]
+
+
+class _Capture(logging.Handler):
+    def __init__(self, log: RenderLog) -> None:
+        super().__init__(logging.WARNING)
+        self.log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "unsupported by fonts" in message:
+            self.log.missing_glyphs.append(message)
+        elif record.levelno >= logging.ERROR:
+            self.log.errors.append(message)
+        else:
+            self.log.warnings.append(message)
+
+
+@contextmanager
+def _captured(log: RenderLog) -> Iterator[None]:
+    logger = logging.getLogger("weasyprint")
+    handler = _Capture(log)
+    logger.addHandler(handler)
+    old_propagate = logger.propagate
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old_propagate
+
+
+def make_fetcher(weasyprint: Any, allowed_roots: tuple[Path, ...], log: RenderLog) -> Any:
+    """A fetcher that reads only files inside the allowed folders and small data: URLs."""
+    roots = tuple(r.resolve() for r in allowed_roots)
+
+    class ProjectFetcher(weasyprint.URLFetcher):  # type: ignore[misc, name-defined]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data" and len(url) <= MAX_DATA_URL and url[5:].startswith("image/"):
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(unquote(urlsplit(url).path))
+                real = path.resolve()  # follows every link: a link out of the project is refused
+                if any(real.is_relative_to(r) for r in roots) and real.is_file():
+                    return weasyprint.urls.URLFetcherResponse(url, real.read_bytes())
+            log.refused.append(url[:200])
+            raise ValueError(f"Briefsmith refused to load {url[:200]}")
+
+    return ProjectFetcher()
+
+
+def render_pdf(html: str, base_dir: Path, allowed_roots: tuple[Path, ...], *,
+               identifier: str, origin: Origin) -> tuple[bytes, RenderLog, int]:
+    """Render to PDF bytes (never to a file: writing is the output stage's atomic job)."""
+    weasyprint = _weasyprint()
+    log = RenderLog([], [], [], [])
+    with _captured(log):
+        try:
+            document = weasyprint.HTML(
+                string=html, base_url=base_dir.as_uri() + "/",
+                url_fetcher=make_fetcher(weasyprint, allowed_roots, log),
+            ).render(pdf_variant="pdf/ua-1")
+            data = document.write_pdf(
+                pdf_identifier=hashlib.sha256(identifier.encode()).hexdigest()[:32].encode(),
+                pdf_variant="pdf/ua-1",
+            )
+        except RecursionError as exc:
+            raise RenderError("the document is nested too deeply to lay out", origin) from exc
+    return data, log, len(document.pages)
+
+
+def weasyprint_version() -> str:
+    from importlib.metadata import version
+
+    return version("weasyprint")

@@ -1,0 +1,175 @@
+"""The whole path from project files to briefs, one stage after another, and nothing else."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .citations import verify_content
+from .csl import find_style, format_citations
+from .errors import BriefsmithError, Collector, ContentError, Problems, RenderError
+from .models import Audience, Brief, Content, Origin
+from .render import (
+    build_context,
+    fill_citations,
+    ordered_occurrences,
+    render_first_pass,
+    template_set,
+)
+from .select import Selection, select
+
+FORMATS = ("pdf", "html")
+
+
+@dataclass(frozen=True)
+class Output:
+    brief: str
+    audience: str
+    format: str
+    path: Path  # relative to the output folder
+    data: bytes
+    pages: int | None = None
+
+
+@dataclass
+class BuildResult:
+    outputs: list[Output] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def check(root: Path) -> Content:
+    """Load, validate and verify everything; resolve every brief's citation styles. No writes."""
+    content = load_and_verify(root)
+    errors = Collector()
+    for brief in content.briefs.values():
+        for name in brief.audiences:
+            style = dict(brief.citation_style).get(name, content.audiences[name].citation_style)
+            try:
+                find_style(style, root)
+            except BriefsmithError as exc:
+                errors.add(ContentError(exc.message, brief.origin))
+    errors.raise_if_any()
+    return content
+
+
+def load_and_verify(root: Path) -> Content:
+    from .validate import load_content
+
+    content = load_content(root)
+    content.citations.update(verify_content(content))
+    return content
+
+
+def plan(content: Content, brief_ids: list[str] | None,
+         audience: str | None) -> list[tuple[Brief, Audience]]:
+    """Which (brief, audience) pairs to build, in a stable order."""
+    errors = Collector()
+    for bid in brief_ids or []:
+        if bid not in content.briefs:
+            errors.add(ContentError(f"no brief '{bid}': briefs are "
+                                    f"{', '.join(sorted(content.briefs)) or 'none'} "
+                                    "(files in briefs/)"))
+    if audience is not None and audience not in content.audiences:
+        errors.add(ContentError(f"no audience '{audience}': audiences are "
+                                f"{', '.join(sorted(content.audiences))}"))
+    errors.raise_if_any()
+    pairs = []
+    for bid in sorted(brief_ids or content.briefs):
+        brief = content.briefs[bid]
+        for name in brief.audiences:
+            if audience is None or name == audience:
+                pairs.append((brief, content.audiences[name]))
+    return pairs
+
+
+def render_one(content: Content, selection: Selection, formats: tuple[str, ...],
+               cache_dir: Path | None) -> tuple[list[Output], list[str]]:
+    """One brief for one audience: HTML for each format, citations filled, PDF rendered."""
+    root = content.root
+    brief, audience = selection.brief, selection.audience
+    templates = template_set(root, audience.template_dir)
+    style = find_style(selection.style, root)
+    stem = Path(brief.id) / f"{brief.id}-{audience.name}"
+    outputs, warnings = [], []
+    for fmt in formats:
+        context = build_context(selection, content.citations, fmt)
+        first, recorder = render_first_pass(templates, context, content.citations)
+        occurrences = ordered_occurrences(first, recorder)
+        formatted = format_citations(occurrences, style, brief.language, cache_dir)
+        html = fill_citations(first, formatted, audience.notes, fmt)
+        if fmt == "html":
+            outputs.append(Output(brief.id, audience.name, fmt, stem.with_suffix(".html"),
+                                  html.encode("utf-8")))
+            continue
+        from .pdf import render_pdf
+
+        data, log, pages = render_pdf(html, audience.template_dir,
+                                      (root / "templates", root / "content"),
+                                      identifier=f"{brief.id}/{audience.name}",
+                                      origin=brief.origin)
+        label = f"{brief.id} ({audience.name})"
+        problems = [_glyph_error(msg, selection, label) for msg in log.missing_glyphs]
+        problems += [_refusal_error(url, selection, label) for url in log.refused]
+        problems += [RenderError(f"{label}: renderer error: {msg}", brief.origin)
+                     for msg in log.errors]
+        if problems:
+            raise Problems(problems)
+        warnings += [f"{brief.origin.path}: warning: {label}: renderer: {msg}"
+                     for msg in log.warnings]
+        outputs.append(Output(brief.id, audience.name, fmt, stem.with_suffix(".pdf"), data,
+                              pages))
+    return outputs, warnings
+
+
+def _blocks_containing(text: str, selection: Selection) -> list[str]:
+    return [b.id for b in selection.blocks
+            if any(text in (v or "") for v in (b.text_for(selection.audience.name), b.words,
+                                                  b.title, b.figure, b.term, b.actor))]
+
+
+def _glyph_error(message: str, selection: Selection, label: str) -> RenderError:
+    match = re.search(r'"(.+)" \(U\+[0-9A-F]+', message)
+    chars = match.group(1) if match else "?"
+    where = _blocks_containing(chars, selection)
+    culprit = f"in block {', '.join(where)}" if where else "in the brief or its templates"
+    codes = " ".join(f"U+{ord(c):04X}" for c in chars)
+    return RenderError(f"{label}: the fonts have no glyph for {codes} {culprit}: replace the "
+                       "character or add a font that has it", selection.brief.origin)
+
+
+def _refusal_error(url: str, selection: Selection, label: str) -> RenderError:
+    where = _blocks_containing(url, selection)
+    culprit = f"block {', '.join(where)}" if where else "a template or stylesheet"
+    return RenderError(f"{label}: refused to load '{url}' requested by {culprit}: only files "
+                       "inside the project's templates/ and content/ folders can be used",
+                       selection.brief.origin)
+
+
+def build(root: Path, out_dir: Path, brief_ids: list[str] | None = None,
+          audience: str | None = None, formats: tuple[str, ...] = FORMATS) -> BuildResult:
+    """Check, render every requested output in memory, then write them all or none."""
+    from .output import write_all
+
+    started = time.perf_counter()
+    content = check(root)
+    result = BuildResult(warnings=list(content.warnings))
+    errors = Collector()
+    for brief, aud in plan(content, brief_ids, audience):
+        try:
+            outputs, warnings = render_one(content, select(content, brief, aud), formats,
+                                           out_dir / ".cache" / "citeproc")
+        except Problems as exc:
+            errors.extend(exc.errors)
+            continue
+        except BriefsmithError as exc:
+            errors.add(exc if exc.origin else type(exc)(exc.message, Origin(brief.origin.path)))
+            continue
+        result.outputs.extend(outputs)
+        result.warnings.extend(warnings)
+    errors.raise_if_any()
+    write_all(out_dir, {o.path: o.data for o in result.outputs})
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,327 @@
+"""Stage 5: render one selection to a complete HTML document with Jinja2.
+
+Templates are the user's own code; content is not. Autoescape is on, undefined variables are
+errors, and content is only ever passed as data, never compiled as a template.
+
+Citations need two passes: the template decides where each block (and so each citation) appears,
+and note numbers must follow that order. The first pass leaves placeholders; the CSL processor
+formats the citations in the order the placeholders occur; the second pass fills them in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import __version__
+from .csl import Formatted
+from .errors import ContentError, TemplateError
+from .load import relpath
+from .markup import MarkupLimitError, inline_html, markdown_html
+from .models import Block, Citation, Origin, Source
+from .select import Selection
+
+ENTRY_TEMPLATE = "brief.html.j2"
+_PLACEHOLDER = re.compile(r'<bs-cite n="(\d+)"></bs-cite>')
+_NOTES = "<bs-notes></bs-notes>"
+_BIBLIOGRAPHY = "<bs-bibliography></bs-bibliography>"
+
+
+def display_date(value: str | None) -> str | None:
+    """'2026-11-23' → '23 November 2026'; partial dates keep their precision ('March 2025')."""
+    if not value:
+        return None
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 3:
+        day = dt.date(*parts)
+        return f"{day.day} {day:%B %Y}"
+    if len(parts) == 2:
+        return f"{dt.date(parts[0], parts[1], 1):%B %Y}"
+    return str(parts[0])
+
+
+@dataclass(frozen=True)
+class BlockView:
+    id: str
+    type: str
+    anchor: str
+    title: str | None
+    html: Markup
+    inline: Markup
+    figure: str | None
+    as_of: str | None
+    words: str | None
+    speaker: str | None
+    role: str | None
+    actor: str | None
+    stance: str | None
+    date: str | None
+    date_iso: str | None
+    term: str | None
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    number: int
+    id: str
+    title: str
+    intro: Markup | None
+    blocks: tuple[BlockView, ...]
+
+
+@dataclass(frozen=True)
+class SourceView:
+    id: str
+    title: str | None
+    label: str
+    display_title: str
+    kind: str
+    outlet: str | None
+    authors: tuple[str, ...]
+    editors: tuple[str, ...]
+    published: str | None
+    url: str | None
+    accessed: str | None
+    perspective: str
+    notes: str | None
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    name: str
+    date: str | None
+    date_iso: str | None
+    place: str | None
+
+
+@dataclass(frozen=True)
+class BriefView:
+    id: str
+    title: str
+    subtitle: str | None
+    date: str
+    date_iso: str
+    author: str | None
+    language: str
+    keywords: tuple[str, ...]
+    meeting: MeetingView | None
+    about: Markup | None
+
+
+@dataclass(frozen=True)
+class AudienceView:
+    name: str
+    label: str
+    description: str | None
+    notes: str
+    citation_style: str
+
+
+@dataclass
+class _CiteRecorder:
+    """Hands out placeholders during the first pass and remembers what each one cites."""
+
+    citations: dict[str, tuple[Citation, ...]]
+    occurrences: list[tuple[Citation, ...]] = field(default_factory=list)
+
+    def cite(self, block: BlockView) -> Markup:
+        found = self.citations.get(block.id, ())
+        if not found:
+            return Markup("")
+        self.occurrences.append(found)
+        return Markup(f'<bs-cite n="{len(self.occurrences) - 1}"></bs-cite>')
+
+
+def _markdown(text: str | None, origin: Origin, inline: bool = False) -> Markup:
+    if not text:
+        return Markup("")
+    try:
+        return inline_html(text) if inline else markdown_html(text)
+    except MarkupLimitError as exc:
+        raise ContentError(f"{exc}: simplify the text", origin) from exc
+
+
+def block_view(block: Block, audience: str, citations: tuple[Citation, ...]) -> BlockView:
+    text = block.text_for(audience)
+    where = block.at("wording") if text != block.text else block.at("text")
+    return BlockView(
+        id=block.id, type=block.type, anchor=f"block-{block.id}", title=block.title,
+        html=_markdown(text, where), inline=_markdown(text, where, inline=True),
+        figure=block.figure, as_of=display_date(block.as_of), words=block.words,
+        speaker=block.speaker, role=block.role, actor=block.actor, stance=block.stance,
+        date=display_date(block.date), date_iso=block.date, term=block.term,
+        sources=tuple(dict.fromkeys(c.source.id for c in citations)),
+    )
+
+
+def source_view(source: Source) -> SourceView:
+    return SourceView(
+        id=source.id, title=source.title, label=source.label,
+        display_title=source.display_title, kind=source.kind, outlet=source.outlet,
+        authors=source.authors, editors=source.editors,
+        published=display_date(source.published), url=source.url,
+        accessed=display_date(source.accessed), perspective=source.perspective,
+        notes=source.notes, missing=source.missing,
+    )
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    """The folders templates are looked up in, most specific first."""
+
+    folders: tuple[Path, ...]
+    root: Path
+
+    def environment(self) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(f) for f in self.folders]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        return env
+
+    def stylesheet(self) -> str:
+        """Every style.css on the chain, general first, so a specific one only overrides."""
+        parts = []
+        for folder in reversed(self.folders):
+            css = folder / "style.css"
+            if css.is_file():
+                parts.append(f"/* {relpath(css, self.root)} */\n{css.read_text('utf-8')}")
+        return "\n".join(parts)
+
+
+def template_set(root: Path, audience_dir: Path) -> TemplateSet:
+    return TemplateSet((audience_dir, root / "templates" / "_base"), root)
+
+
+def build_context(selection: Selection, citations: dict[str, tuple[Citation, ...]],
+                  output_format: str) -> dict[str, Any]:
+    brief, audience = selection.brief, selection.audience
+    views = {b.id: block_view(b, audience.name, citations.get(b.id, ()))
+             for b in selection.blocks}
+    cited = {c.source.id: c.source for b in selection.blocks for c in citations.get(b.id, ())}
+    blocks = list(views.values())
+    by_type: dict[str, list[BlockView]] = {}
+    for view in blocks:
+        by_type.setdefault(view.type, []).append(view)
+    meeting = None
+    if brief.meeting:
+        meeting = MeetingView(brief.meeting.name, display_date(brief.meeting.date),
+                              brief.meeting.date, brief.meeting.place)
+    return {
+        "brief": BriefView(
+            id=brief.id, title=brief.title, subtitle=brief.subtitle,
+            date=display_date(brief.date) or brief.date, date_iso=brief.date,
+            author=brief.author, language=brief.language, keywords=brief.keywords,
+            meeting=meeting, about=_markdown(brief.about, brief.origin) or None,
+        ),
+        "audience": AudienceView(audience.name, audience.label, audience.description,
+                                 audience.notes, selection.style),
+        "format": output_format,
+        "summary": [views[b.id] for b in selection.summary],
+        "sections": [
+            SectionView(s.number, s.section.id, s.section.title,
+                        _markdown(s.section.intro, s.section.origin) or None,
+                        tuple(views[b.id] for b in s.blocks))
+            for s in selection.sections
+        ],
+        "blocks": blocks,
+        "by_type": by_type,
+        "timeline": sorted(by_type.get("event", []), key=lambda v: v.date_iso or ""),
+        "glossary": sorted(by_type.get("term", []), key=lambda v: (v.term or "").casefold()),
+        "sources": sorted((source_view(s) for s in cited.values()),
+                          key=lambda v: v.display_title.casefold()),
+        "notes_at_end": audience.notes == "endnotes"
+        or (audience.notes == "footnotes" and output_format == "html"),
+        "generated_by": f"Briefsmith {__version__}",
+    }
+
+
+def attach(html: Markup, marker: Markup) -> Markup:
+    """Put a citation marker inside the block's last paragraph or list item, not after it."""
+    if not marker:
+        return html
+    text = str(html)
+    cut = max(text.rfind("</p>"), text.rfind("</li>"))
+    if cut == -1:
+        return Markup(text + str(marker))
+    return Markup(text[:cut] + str(marker) + text[cut:])
+
+
+def render_first_pass(templates: TemplateSet, context: dict[str, Any],
+                      citations: dict[str, tuple[Citation, ...]]) -> tuple[str, _CiteRecorder]:
+    recorder = _CiteRecorder(citations)
+    env = templates.environment()
+    full = dict(context, cite=recorder.cite, attach=attach, notes=lambda: Markup(_NOTES),
+                bibliography=lambda: Markup(_BIBLIOGRAPHY),
+                stylesheet=Markup(templates.stylesheet()))
+    try:
+        html = env.get_template(ENTRY_TEMPLATE).render(full)
+    except jinja2.TemplateNotFound as exc:
+        searched = ", ".join(relpath(f, templates.root) + "/" for f in templates.folders)
+        raise TemplateError(f"template '{exc.name}' not found; searched: {searched}") from exc
+    except jinja2.TemplateSyntaxError as exc:
+        where = Origin(relpath(Path(exc.filename), templates.root) if exc.filename
+                       else str(exc.name), exc.lineno or 0)
+        raise TemplateError(f"template syntax error: {exc.message}", where) from exc
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"undefined variable: {exc.message}",
+                            _template_frame(templates)) from exc
+    return html, recorder
+
+
+def _template_frame(templates: TemplateSet) -> Origin | None:
+    """Jinja rewrites tracebacks so template frames carry the template's file and line."""
+    tb = sys.exc_info()[2]
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = Origin(relpath(Path(filename), templates.root), tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def fill_citations(html: str, formatted: Formatted,
+                   notes_mode: str, output_format: str) -> str:
+    """Second pass: put formatted citations, the notes list and the bibliography in place."""
+    as_footnote = notes_mode == "footnotes" and output_format == "pdf"
+    counter = iter(range(1, len(formatted.citations) + 1))
+    notes: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        k = next(counter)
+        text = formatted.citations[k - 1]
+        if formatted.style_class != "note" or notes_mode == "in-text":
+            return f' <span class="citation">{text}</span>'
+        if as_footnote:
+            return f'<span class="footnote">{text}</span>'
+        back = ("" if output_format == "pdf" else
+                f' <a class="note-back" href="#note-ref-{k}" aria-label="Back to text">'
+                "\u21a9\ufe0e</a>")
+        notes.append(f'<li id="note-{k}">{text}{back}</li>')
+        return (f'<sup class="note-ref"><a href="#note-{k}" id="note-ref-{k}" '
+                f'role="doc-noteref" aria-label="Note {k}">{k}</a></sup>')
+
+    html = _PLACEHOLDER.sub(replace, html)
+    html = html.replace(_NOTES, f'<ol class="notes">{"".join(notes)}</ol>' if notes else "")
+    entries = "".join(f'<li id="ref-{escape(sid)}" class="csl-entry">{entry}</li>'
+                      for sid, entry in formatted.bibliography)
+    return html.replace(_BIBLIOGRAPHY, f'<ul class="bibliography">{entries}</ul>')
+
+
+def ordered_occurrences(html: str, recorder: _CiteRecorder) -> list[tuple[Citation, ...]]:
+    """The citations in the order the rendered document shows them."""
+    return [recorder.occurrences[int(m.group(1))] for m in _PLACEHOLDER.finditer(html)]

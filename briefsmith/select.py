@@ -1,0 +1,48 @@
+"""Stage 4: choose the blocks of one brief that suit one audience, in reading order.
+
+Selection is data, not markup: templates decide where things go, this decides what is in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import Audience, Block, Brief, Content, Section
+
+
+@dataclass(frozen=True)
+class SelectedSection:
+    section: Section
+    number: int
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Selection:
+    brief: Brief
+    audience: Audience
+    summary: tuple[Block, ...]
+    sections: tuple[SelectedSection, ...]
+    style: str
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        """Every selected block once, summary first, then in section order."""
+        seen: dict[str, Block] = {}
+        for block in self.summary + tuple(b for s in self.sections for b in s.blocks):
+            seen.setdefault(block.id, block)
+        return tuple(seen.values())
+
+
+def select(content: Content, brief: Brief, audience: Audience) -> Selection:
+    def keep(block: Block) -> bool:
+        return block.suits(audience.name) and block.type not in audience.exclude_types
+
+    summary = tuple(b for r in brief.summary if keep(b := content.blocks[r.id]))
+    sections = []
+    for section in brief.sections:
+        blocks = tuple(b for r in section.blocks if keep(b := content.blocks[r.id]))
+        if blocks:  # a section with nothing for this audience is left out, not shown empty
+            sections.append(SelectedSection(section, len(sections) + 1, blocks))
+    style = dict(brief.citation_style).get(audience.name, audience.citation_style)
+    return Selection(brief, audience, summary, tuple(sections), style)

@@ -1,0 +1,585 @@
+"""Stage 2: turn loaded YAML into frozen model objects against a closed schema.
+
+Every unknown key, wrong type, bad id or dangling reference is collected, so one `check` run lists
+every problem (each as `path:line:col: what is wrong and what to do`) before the command stops.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .errors import BriefsmithError, Collector, ContentError, Problems, printable
+from .load import YList, YMap, load_yaml, relpath
+from .models import (
+    BLOCK_TYPES,
+    SOURCE_KINDS,
+    Audience,
+    Block,
+    BlockRef,
+    Brief,
+    CiteRef,
+    Content,
+    Meeting,
+    Origin,
+    Section,
+    Source,
+)
+
+ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+DATE_RE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
+FULL_DATE_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
+HEX_COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
+LANG_RE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+MAX_TEXT = 20_000
+MAX_SOURCE_TEXT = 1_000_000
+MIN_QUOTE_WORDS = 3
+NOTE_MODES = ("footnotes", "endnotes", "in-text")
+
+# Characters that make text look different from what it is: refused in quotes.
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff]"
+)
+
+BLOCK_KEYS: dict[str, tuple[set[str], set[str]]] = {
+    # type: (required keys beyond id/type, optional keys beyond the common ones)
+    "context": ({"text", "cites"}, set()),
+    "fact": ({"text", "as_of", "cites"}, {"figure"}),
+    "quote": ({"words", "speaker", "cites"}, {"role", "text"}),
+    "position": ({"actor", "stance", "text", "cites"}, set()),
+    "event": ({"date", "text", "cites"}, set()),
+    "term": ({"term", "text", "cites"}, set()),
+    "question": ({"text"}, {"cites"}),
+    "recommendation": ({"actor", "text", "cites"}, set()),
+}
+COMMON_BLOCK_KEYS = {"id", "type", "title", "audiences", "wording"}
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class Fields:
+    """Typed access to one YAML mapping that records, rather than raises, every problem."""
+
+    def __init__(self, data: YMap, what: str, errors: Collector) -> None:
+        self.data = data
+        self.what = what
+        self.errors = errors
+
+    def check_keys(self, required: set[str], optional: set[str]) -> None:
+        allowed = required | optional
+        for key in self.data:
+            if key not in allowed:
+                self.errors.add(
+                    ContentError(
+                        f"unknown key '{printable(key)}' in {self.what}{_suggest(key, allowed)}; "
+                        f"allowed keys: {', '.join(sorted(allowed))}",
+                        self.data.key_at(key),
+                    )
+                )
+        for key in sorted(required - set(self.data)):
+            self.errors.add(
+                ContentError(f"{self.what} is missing required key '{key}'", self.data.origin)
+            )
+
+    def at(self, key: str) -> Origin:
+        return self.data.at(key)
+
+    def fail(self, key: str, message: str) -> None:
+        self.errors.add(ContentError(message, self.at(key)))
+
+    def text(self, key: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if required and key in self.data:
+                self.fail(key, f"'{key}' of {self.what} is empty: give it a value")
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(
+                value, dict) else f"'{value}'"
+            self.fail(key, f"'{key}' of {self.what} must be text, not {kind}")
+            return None
+        text = str(value).strip()
+        if required and not text:
+            self.fail(key, f"'{key}' of {self.what} is empty: give it a value")
+            return None
+        if len(text) > limit:
+            self.fail(key, f"'{key}' of {self.what} is {len(text):,} characters; "
+                           f"the limit is {limit:,}: shorten it")
+            return None
+        return text or None
+
+    def pattern(self, key: str, regex: re.Pattern[str], form: str, *,
+                required: bool = False) -> str | None:
+        value = self.text(key, required=required)
+        if value is not None and not regex.fullmatch(value):
+            self.fail(key, f"'{key}' of {self.what} is '{printable(value)}'; write it as {form}")
+            return None
+        return value
+
+    def choice(self, key: str, choices: Iterable[str], *, required: bool = False) -> str | None:
+        options = list(choices)
+        value = self.text(key, required=required)
+        if value is not None and value not in options:
+            self.fail(key, f"'{key}' of {self.what} is '{printable(value)}'"
+                           f"{_suggest(value, options)}; choose one of: {', '.join(options)}")
+            return None
+        return value
+
+    def text_list(self, key: str) -> list[tuple[str, Origin]]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, YList):
+            self.fail(key, f"'{key}' of {self.what} must be a list, e.g. [a, b]")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, bool) or not isinstance(item, (str, int)) or not str(item).strip():
+                self.errors.add(ContentError(
+                    f"item {i + 1} of '{key}' in {self.what} must be non-empty text", value.at(i)))
+                continue
+            out.append((str(item).strip(), value.at(i)))
+        return out
+
+    def mapping(self, key: str) -> YMap | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, YMap):
+            self.fail(key, f"'{key}' of {self.what} must be a mapping of key: value lines")
+            return None
+        return value
+
+    def id_list(self, key: str) -> tuple[BlockRef, ...]:
+        refs = []
+        for value, where in self.text_list(key):
+            if not ID_RE.fullmatch(value):
+                self.errors.add(ContentError(f"'{printable(value)}' is not a valid id", where))
+                continue
+            refs.append(BlockRef(value, where))
+        return tuple(refs)
+
+
+def _check_id(value: str, where: Origin, what: str, errors: Collector) -> bool:
+    if not ID_RE.fullmatch(value):
+        errors.add(ContentError(
+            f"{what} id '{printable(value)}' must use lowercase letters, digits and single "
+            "hyphens (e.g. 'casualties-2023')", where))
+        return False
+    return True
+
+
+def split_paragraphs(text: str) -> tuple[str, ...]:
+    """The documented paragraph rule: every non-blank line is one paragraph, numbered from 1."""
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def load_source(yaml_path: Path, root: Path, errors: Collector) -> Source | None:
+    rel = relpath(yaml_path, root)
+    sid = yaml_path.stem
+    if not _check_id(sid, Origin(rel), "source", errors):
+        return None
+    data = load_yaml(yaml_path, root)
+    if not isinstance(data, YMap):
+        errors.add(ContentError("a source file must be a mapping of key: value lines", Origin(rel)))
+        return None
+    f = Fields(data, f"source '{sid}'", errors)
+    f.check_keys({"label", "kind", "perspective"},
+                 {"title", "outlet", "authors", "editors", "published", "url", "accessed", "notes"})
+    url = f.text("url")
+    if url is not None and not url.startswith("https://"):
+        f.fail("url", f"'url' of source '{sid}' must start with https://")
+        url = None
+    txt = yaml_path.with_suffix(".txt")
+    txt_rel = relpath(txt, root)
+    paragraphs: tuple[str, ...] = ()
+    if not txt.is_file():
+        errors.add(ContentError(
+            f"source '{sid}' has no text file: save the article's verbatim text as {txt_rel}",
+            Origin(rel)))
+    else:
+        raw = txt.read_bytes()
+        if len(raw) > MAX_SOURCE_TEXT:
+            errors.add(ContentError(f"source text is {len(raw):,} bytes; the limit is "
+                                    f"{MAX_SOURCE_TEXT:,}", Origin(txt_rel)))
+        else:
+            try:
+                paragraphs = split_paragraphs(raw.decode("utf-8").removeprefix("\ufeff"))
+            except UnicodeDecodeError as exc:
+                line = raw[: exc.start].count(b"\n") + 1
+                errors.add(ContentError("source text is not valid UTF-8: save it as UTF-8",
+                                        Origin(txt_rel, line)))
+            else:
+                if not paragraphs:
+                    errors.add(ContentError("source text is empty: paste the article's text",
+                                            Origin(txt_rel)))
+    label = f.text("label", required=True)
+    kind = f.choice("kind", SOURCE_KINDS, required=True)
+    perspective = f.text("perspective", required=True)
+    if label is None or kind is None or perspective is None:
+        return None
+    return Source(
+        id=sid,
+        title=f.text("title"),
+        label=label,
+        kind=kind,
+        outlet=f.text("outlet"),
+        authors=tuple(v for v, _ in f.text_list("authors")),
+        editors=tuple(v for v, _ in f.text_list("editors")),
+        published=f.pattern("published", DATE_RE, "YYYY, YYYY-MM or YYYY-MM-DD in quotes"),
+        url=url,
+        accessed=f.pattern("accessed", FULL_DATE_RE, "YYYY-MM-DD in quotes"),
+        perspective=perspective,
+        notes=f.text("notes"),
+        paragraphs=paragraphs,
+        text_path=txt_rel,
+        origin=Origin(rel, 1, 1),
+    )
+
+
+def _cites(f: Fields, block_id: str, errors: Collector) -> tuple[CiteRef, ...]:
+    value = f.data.get("cites")
+    if value is None:
+        return ()
+    if not isinstance(value, YList):
+        f.fail("cites", f"'cites' of block '{block_id}' must be a list of "
+                        "{source: <id>, quote: <exact passage>}")
+        return ()
+    refs = []
+    for i, item in enumerate(value):
+        if not isinstance(item, YMap):
+            errors.add(ContentError(
+                f"cite {i + 1} of block '{block_id}' must be a mapping with 'source' and 'quote'",
+                value.at(i)))
+            continue
+        cf = Fields(item, f"cite {i + 1} of block '{block_id}'", errors)
+        cf.check_keys({"source", "quote"}, set())
+        source = cf.text("source", required=True)
+        quote = cf.text("quote", required=True)
+        if source is None or quote is None:
+            continue
+        if (bad := _INVISIBLE.search(quote)) is not None:
+            cf.fail("quote", f"quote in block '{block_id}' contains the invisible character "
+                             f"U+{ord(bad.group()):04X}: delete it and retype the passage")
+            continue
+        if len(quote.split()) < MIN_QUOTE_WORDS:
+            cf.fail("quote", f"quote in block '{block_id}' is too short "
+                             f"({len(quote.split())} word(s)); quote at least "
+                             f"{MIN_QUOTE_WORDS} words so the passage can be found and pinpointed")
+            continue
+        refs.append(CiteRef(source, quote, item.at("quote")))
+    if not refs and not value:
+        f.fail("cites", f"'cites' of block '{block_id}' is empty: cite at least one source")
+    return tuple(refs)
+
+
+def load_blocks(path: Path, root: Path, audiences: Iterable[str],
+                errors: Collector) -> list[Block]:
+    rel = relpath(path, root)
+    data = load_yaml(path, root)
+    if data is None:
+        return []
+    if not isinstance(data, YList):
+        errors.add(ContentError("a block file must be a YAML list of blocks ('- id: ...')",
+                                Origin(rel, 1, 1)))
+        return []
+    known_audiences = list(audiences)
+    blocks = []
+    for i, item in enumerate(data):
+        if not isinstance(item, YMap):
+            errors.add(ContentError("each block must be a mapping starting with 'id:'",
+                                    data.at(i)))
+            continue
+        bid = item.get("id")
+        if not isinstance(bid, str):
+            errors.add(ContentError("block is missing 'id' (lowercase letters, digits, hyphens)",
+                                    item.origin))
+            continue
+        if not _check_id(bid, item.at("id"), "block", errors):
+            continue
+        f = Fields(item, f"block '{bid}'", errors)
+        btype = f.choice("type", BLOCK_TYPES, required=True)
+        if btype is None:
+            if "type" not in item:
+                errors.add(ContentError(f"block '{bid}' is missing required key 'type'; choose "
+                                        f"one of: {', '.join(BLOCK_TYPES)}", item.origin))
+            continue
+        required, optional = BLOCK_KEYS[btype]
+        f.check_keys(required | {"id", "type"}, optional | COMMON_BLOCK_KEYS)
+        audience_list = None
+        if "audiences" in item:
+            audience_list = []
+            for name, where in f.text_list("audiences"):
+                if name not in known_audiences:
+                    errors.add(ContentError(
+                        f"unknown audience '{printable(name)}' in block '{bid}'"
+                        f"{_suggest(name, known_audiences)}; known: {', '.join(known_audiences)}",
+                        where))
+                audience_list.append(name)
+        wording: list[tuple[str, str]] = []
+        if (wmap := f.mapping("wording")) is not None:
+            wf = Fields(wmap, f"'wording' of block '{bid}'", errors)
+            for name in wmap:
+                if name not in known_audiences:
+                    errors.add(ContentError(
+                        f"unknown audience '{printable(name)}' in 'wording' of block '{bid}'"
+                        f"{_suggest(name, known_audiences)}; known: {', '.join(known_audiences)}",
+                        wmap.key_at(name)))
+                    continue
+                if (text := wf.text(name, required=True)) is not None:
+                    wording.append((name, text))
+        words = f.text("words", required="words" in required)
+        if words is not None and (bad := _INVISIBLE.search(words)) is not None:
+            f.fail("words", f"'words' of block '{bid}' contains the invisible character "
+                            f"U+{ord(bad.group()):04X}: delete it")
+        blocks.append(Block(
+            id=bid,
+            type=btype,
+            text=f.text("text", required="text" in required),
+            cites=_cites(f, bid, errors),
+            origin=item.origin,
+            title=f.text("title", limit=200),
+            audiences=tuple(audience_list) if audience_list is not None else None,
+            wording=tuple(wording),
+            figure=f.text("figure", limit=200),
+            as_of=f.pattern("as_of", DATE_RE, "YYYY, YYYY-MM or YYYY-MM-DD in quotes",
+                            required="as_of" in required),
+            words=words,
+            speaker=f.text("speaker", required="speaker" in required, limit=200),
+            role=f.text("role", limit=200),
+            actor=f.text("actor", required="actor" in required, limit=200),
+            stance=f.text("stance", required="stance" in required, limit=200),
+            date=f.pattern("date", DATE_RE, "YYYY, YYYY-MM or YYYY-MM-DD in quotes",
+                           required="date" in required),
+            term=f.text("term", required="term" in required, limit=200),
+            field_origins=tuple((key, item.at(key)) for key in item),
+        ))
+    return blocks
+
+
+def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
+               errors: Collector) -> Brief | None:
+    rel = relpath(path, root)
+    bid = path.stem
+    if not _check_id(bid, Origin(rel), "brief", errors):
+        return None
+    data = load_yaml(path, root)
+    if not isinstance(data, YMap):
+        errors.add(ContentError("a brief file must be a mapping of key: value lines",
+                                Origin(rel, 1, 1)))
+        return None
+    f = Fields(data, f"brief '{bid}'", errors)
+    f.check_keys({"title", "date", "audiences", "sections"},
+                 {"subtitle", "author", "language", "keywords", "meeting", "summary", "about",
+                  "citation_style"})
+    brief_audiences = []
+    for name, where in f.text_list("audiences"):
+        if name not in audiences:
+            errors.add(ContentError(
+                f"unknown audience '{printable(name)}'{_suggest(name, audiences)}; each audience "
+                f"is a folder under templates/ (known: {', '.join(sorted(audiences))})", where))
+        elif name in brief_audiences:
+            errors.add(ContentError(f"audience '{name}' is listed twice", where))
+        else:
+            brief_audiences.append(name)
+    if "audiences" in data and not brief_audiences and not f.text_list("audiences"):
+        f.fail("audiences", f"brief '{bid}' names no audiences: list at least one, e.g. "
+                            "[parliamentary, ngo, student]")
+    meeting = None
+    if (mmap := f.mapping("meeting")) is not None:
+        mf = Fields(mmap, f"'meeting' of brief '{bid}'", errors)
+        mf.check_keys({"name"}, {"date", "place"})
+        name = mf.text("name", required=True)
+        if name is not None:
+            meeting = Meeting(name, mf.pattern("date", FULL_DATE_RE, "YYYY-MM-DD in quotes"),
+                              mf.text("place"))
+    styles: list[tuple[str, str]] = []
+    if (smap := f.mapping("citation_style")) is not None:
+        sf = Fields(smap, f"'citation_style' of brief '{bid}'", errors)
+        for name in smap:
+            if name not in audiences:
+                errors.add(ContentError(f"unknown audience '{printable(name)}' in "
+                                        f"'citation_style'{_suggest(name, audiences)}",
+                                        smap.key_at(name)))
+            elif (style := sf.pattern(name, ID_RE, "a CSL style name such as 'oscola'",
+                                      required=True)) is not None:
+                styles.append((name, style))
+    sections = []
+    raw_sections = data.get("sections")
+    if raw_sections is not None and not isinstance(raw_sections, YList):
+        f.fail("sections", f"'sections' of brief '{bid}' must be a list of "
+                           "{id, title, blocks: [...]}")
+    elif raw_sections is not None:
+        if not raw_sections:
+            f.fail("sections", f"brief '{bid}' has no sections: add at least one")
+        seen: dict[str, Origin] = {}
+        for i, item in enumerate(raw_sections):
+            if not isinstance(item, YMap):
+                errors.add(ContentError("each section must be a mapping with id, title and blocks",
+                                        raw_sections.at(i)))
+                continue
+            sf = Fields(item, f"section {i + 1} of brief '{bid}'", errors)
+            sf.check_keys({"id", "title", "blocks"}, {"intro"})
+            sid = sf.text("id", required=True)
+            title = sf.text("title", required=True, limit=200)
+            if sid is None or title is None:
+                continue
+            if not _check_id(sid, sf.at("id"), "section", errors):
+                continue
+            if sid in seen:
+                errors.add(ContentError(f"section id '{sid}' is used twice in brief '{bid}' "
+                                        f"(first at line {seen[sid].line})", sf.at("id")))
+            seen[sid] = sf.at("id")
+            refs = sf.id_list("blocks")
+            if not refs and "blocks" in item:
+                sf.fail("blocks", f"section '{sid}' lists no blocks: add block ids")
+            sections.append(Section(sid, title, refs, item.origin, sf.text("intro")))
+    title = f.text("title", required=True, limit=300)
+    date = f.pattern("date", FULL_DATE_RE, "YYYY-MM-DD in quotes", required=True)
+    language = f.pattern("language", LANG_RE, "a language tag such as en-GB") or "en-GB"
+    if title is None or date is None:
+        return None
+    return Brief(
+        id=bid,
+        title=title,
+        date=date,
+        audiences=tuple(brief_audiences),
+        sections=tuple(sections),
+        origin=Origin(rel, 1, 1),
+        subtitle=f.text("subtitle", limit=300),
+        author=f.text("author", limit=300),
+        language=language,
+        keywords=tuple(v for v, _ in f.text_list("keywords")),
+        meeting=meeting,
+        summary=f.id_list("summary"),
+        about=f.text("about"),
+        citation_style=tuple(styles),
+    )
+
+
+def load_audience(folder: Path, root: Path, errors: Collector) -> Audience | None:
+    """An audience folder's `audience.yaml` says how that audience cites and what it leaves out."""
+    path = folder / "audience.yaml"
+    rel = relpath(path, root)
+    data = load_yaml(path, root)
+    if not isinstance(data, YMap):
+        errors.add(ContentError("audience.yaml must be a mapping of key: value lines",
+                                Origin(rel, 1, 1)))
+        return None
+    f = Fields(data, f"audience '{folder.name}'", errors)
+    f.check_keys({"label", "citation_style", "notes"}, {"exclude_types", "description"})
+    excluded = []
+    for value, where in f.text_list("exclude_types"):
+        if value not in BLOCK_TYPES:
+            errors.add(ContentError(f"unknown block type '{printable(value)}'"
+                                    f"{_suggest(value, BLOCK_TYPES)}", where))
+        excluded.append(value)
+    label = f.text("label", required=True, limit=200)
+    style = f.pattern("citation_style", ID_RE, "a CSL style name such as 'oscola'", required=True)
+    notes = f.choice("notes", NOTE_MODES, required=True)
+    if label is None or style is None or notes is None:
+        return None
+    return Audience(folder.name, label, style, notes, tuple(excluded), folder,
+                    Origin(rel, 1, 1), f.text("description"))
+
+
+def discover_audiences(root: Path, errors: Collector) -> dict[str, Audience]:
+    found: dict[str, Audience] = {}
+    templates = root / "templates"
+    if not templates.is_dir():
+        return found
+    for folder in sorted(p for p in templates.iterdir() if p.is_dir()):
+        if folder.name.startswith(("_", ".")) or not (folder / "audience.yaml").is_file():
+            continue
+        if (aud := load_audience(folder, root, errors)) is not None:
+            found[aud.name] = aud
+    return found
+
+
+def load_content(root: Path) -> Content:
+    """Load and cross-check a whole project; raise Problems listing everything that is wrong."""
+    errors = Collector()
+    audiences = _guard(errors, lambda: discover_audiences(root, errors)) or {}
+    if not audiences:
+        errors.add(ContentError("no audiences found: each audience is a folder under templates/ "
+                                "with an audience.yaml", Origin("templates")))
+    sources: dict[str, Source] = {}
+    for path in sorted((root / "content" / "sources").glob("*.yaml")):
+        src = _guard(errors, lambda p=path: load_source(p, root, errors))
+        if src is not None:
+            sources[src.id] = src
+    for path in sorted((root / "content" / "sources").glob("*.txt")):
+        if not path.with_suffix(".yaml").is_file():
+            errors.add(ContentError(f"source text has no metadata file: add "
+                                    f"{relpath(path.with_suffix('.yaml'), root)}",
+                                    Origin(relpath(path, root))))
+    blocks: dict[str, Block] = {}
+    for path in sorted((root / "content" / "blocks").glob("*.yaml")):
+        for block in _guard(errors, lambda p=path: load_blocks(p, root, audiences, errors)) or []:
+            if block.id in blocks:
+                errors.add(ContentError(f"block id '{block.id}' is already used at "
+                                        f"{blocks[block.id].origin}: rename one", block.origin))
+                continue
+            blocks[block.id] = block
+    briefs: dict[str, Brief] = {}
+    for path in sorted((root / "briefs").glob("*.yaml")):
+        brief = _guard(errors, lambda p=path: load_brief(p, root, audiences, errors))
+        if brief is not None:
+            briefs[brief.id] = brief
+    _cross_check(blocks, sources, briefs, errors)
+    errors.raise_if_any()
+    return Content(root=root, sources=sources, blocks=blocks, briefs=briefs, audiences=audiences,
+                   warnings=tuple(_metadata_warnings(sources)))
+
+
+def _guard(errors: Collector, load: Any) -> Any:
+    """Run one file's loader; a file that cannot be parsed at all is one problem, not the end."""
+    try:
+        return load()
+    except Problems as exc:
+        errors.extend(exc.errors)
+    except BriefsmithError as exc:
+        errors.add(exc)
+    return None
+
+
+def _cross_check(blocks: dict[str, Block], sources: dict[str, Source],
+                 briefs: dict[str, Brief], errors: Collector) -> None:
+    for block in blocks.values():
+        for ref in block.cites:
+            if ref.source_id not in sources:
+                errors.add(ContentError(
+                    f"block '{block.id}' cites unknown source '{printable(ref.source_id)}'"
+                    f"{_suggest(ref.source_id, sources)}; sources are files in content/sources/",
+                    ref.origin))
+    for brief in briefs.values():
+        refs = list(brief.summary) + [r for s in brief.sections for r in s.blocks]
+        for ref in refs:
+            if ref.id not in blocks:
+                errors.add(ContentError(
+                    f"brief '{brief.id}' uses unknown block '{ref.id}'{_suggest(ref.id, blocks)}",
+                    ref.origin))
+        seen: dict[str, Origin] = {}
+        for section in brief.sections:
+            for ref in section.blocks:
+                if ref.id in seen:
+                    errors.add(ContentError(f"block '{ref.id}' is used twice in brief "
+                                            f"'{brief.id}' (first at line {seen[ref.id].line})",
+                                            ref.origin))
+                seen[ref.id] = ref.origin
+
+
+def _metadata_warnings(sources: dict[str, Source]) -> list[str]:
+    return [
+        f"{src.origin.path}: warning: source '{src.id}' does not state its "
+        f"{', '.join(src.missing)}; the brief will show 'not stated'"
+        for src in sources.values() if src.missing
+    ]
+
