@@ -110,12 +110,25 @@ def make_fetcher(weasyprint: Any, allowed_roots: tuple[Path, ...], log: RenderLo
     return ProjectFetcher()
 
 
+@contextmanager
+def _source_date(epoch: int) -> Iterator[None]:
+    """fontTools stamps each font it instances with the current time unless SOURCE_DATE_EPOCH is
+    set; pin it (to the user's value, else the brief's date) so equal inputs give equal bytes."""
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = old or str(epoch)
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+
+
 def render_pdf(html: str, base_dir: Path, allowed_roots: tuple[Path, ...], *,
-               identifier: str, origin: Origin) -> tuple[bytes, RenderLog, int]:
+               identifier: str, epoch: int, origin: Origin) -> tuple[bytes, RenderLog, int]:
     """Render to PDF bytes (never to a file: writing is the output stage's atomic job)."""
     weasyprint = _weasyprint()
     log = RenderLog([], [], [], [])
-    with _captured(log):
+    with _captured(log), _source_date(epoch):
         try:
             document = weasyprint.HTML(
                 string=html, base_url=base_dir.as_uri() + "/",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from dataclasses import dataclass, field
@@ -109,6 +110,7 @@ def render_one(content: Content, selection: Selection, formats: tuple[str, ...],
         data, log, pages = render_pdf(html, audience.template_dir,
                                       (root / "templates", root / "content"),
                                       identifier=f"{brief.id}/{audience.name}",
+                                      epoch=_epoch(brief.date),
                                       origin=brief.origin)
         label = f"{brief.id} ({audience.name})"
         problems = [_glyph_error(msg, selection, label) for msg in log.missing_glyphs]
@@ -122,6 +124,10 @@ def render_one(content: Content, selection: Selection, formats: tuple[str, ...],
         outputs.append(Output(brief.id, audience.name, fmt, stem.with_suffix(".pdf"), data,
                               pages))
     return outputs, warnings
+
+
+def _epoch(date: str) -> int:
+    return int(dt.datetime.fromisoformat(date).replace(tzinfo=dt.timezone.utc).timestamp())
 
 
 def _blocks_containing(text: str, selection: Selection) -> list[str]:

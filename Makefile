@@ -1,0 +1,21 @@
+# The few commands people run. Each one sets up what it needs first.
+.PHONY: briefs test check lint clean
+
+briefs:
+	bash scripts/setup.sh
+	.venv/bin/python build.py
+
+test:
+	bash scripts/setup.sh --test
+	.venv/bin/python -m pytest -q
+
+check:
+	bash scripts/setup.sh
+	.venv/bin/python build.py check
+
+lint:
+	bash scripts/setup.sh --test
+	.venv/bin/ruff check .
+
+clean:
+	rm -rf output

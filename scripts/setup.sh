@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Set up a machine to build briefs (and, with --test, to run the tests):
+#   system libraries WeasyPrint needs for fast, correct output, then a virtualenv in .venv
+#   with the exact versions in constraints.txt. Safe to run again: it skips what is done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests=0
+[ "${1:-}" = "--test" ] && want_tests=1
+
+# libharfbuzz-subset0: without it WeasyPrint falls back to a font subsetter measured 4-10x slower.
+# libpango-1.0-0 and libpangoft2-1.0-0: WeasyPrint's text layout. poppler-utils: tests and
+# page previews (pdftoppm, pdftotext).
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
+[ "$want_tests" = 1 ] && packages+=(poppler-utils)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing system packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing system packages: ${missing[*]}" >&2
+    echo "setup: run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+py=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$py" -m venv .venv
+fi
+stamp=.venv/.briefsmith-installed
+extras="."
+[ "$want_tests" = 1 ] && extras=".[test,dev]"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ] \
+   || ! grep -qx -e "$extras" -e ".[test,dev]" "$stamp"; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e "$extras"
+  echo "$extras" > "$stamp"
+fi

@@ -1,0 +1,68 @@
+"""Shared fixtures: real projects on disk, real YAML, real WeasyPrint, real PDFs read back."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from briefsmith.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """Run the real CLI in-process and capture what a user would see."""
+
+    def run(root: Path, *args: str) -> Run:
+        code = main(["--project", str(root), *args])
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+def copy_project(name: str, dest: Path) -> Path:
+    """A fixture project under tests/fixtures, with the repository's templates beside it."""
+    shutil.copytree(FIXTURES / name, dest)
+    shutil.copytree(REPO / "templates", dest / "templates")
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A small valid project: one source, four blocks, one brief for three audiences."""
+    return copy_project("minimal", tmp_path / "project")
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A copy of the repository's real sample content, safe to edit."""
+    dest = tmp_path / "sample"
+    for part in ("content", "briefs", "templates"):
+        shutil.copytree(REPO / part, dest / part)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real sample briefs, built once per test session into a temporary output folder."""
+    out = tmp_path_factory.mktemp("sample-output")
+    code = main(["--project", str(REPO), "build", "--out", str(out)])
+    assert code == 0
+    return out
