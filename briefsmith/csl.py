@@ -82,6 +82,8 @@ def csl_item(source: Source) -> dict[str, object]:
         item["author"] = [_name(a) for a in source.authors]
     if source.editors:
         item["editor"] = [_name(e) for e in source.editors]
+    if source.short_title:  # an untitled source's short label keeps its square brackets
+        item["title-short"] = source.short_title if source.title else f"[{source.short_title}]"
     if source.outlet:
         item["container-title"] = source.outlet
     if source.published:
@@ -91,6 +93,14 @@ def csl_item(source: Source) -> dict[str, object]:
     if source.accessed:
         item["accessed"] = {"date-parts": [[int(p) for p in source.accessed.split("-")]]}
     return item
+
+
+def merged_locator(citations: list[Citation]) -> str:
+    """One pinpoint for several quotes from one source: 'para 4', 'paras 4, 7' or 'paras 6–7'."""
+    spans = sorted({(c.first_para, c.last_para) for c in citations})
+    if len(spans) == 1:
+        return citations[0].locator
+    return "paras " + ", ".join(str(a) if a == b else f"{a}\u2013{b}" for a, b in spans)
 
 
 def _sanitise(fragment: str) -> str:
@@ -113,7 +123,10 @@ def format_citations(occurrences: list[tuple[Citation, ...]], style: Path, langu
                       ensure_ascii=False, sort_keys=True)
     lines = []
     for i, occ in enumerate(occurrences):
-        cites = "; ".join(f"@{c.source.id}, {c.locator}" for c in occ)
+        by_source: dict[str, list[Citation]] = {}
+        for c in occ:
+            by_source.setdefault(c.source.id, []).append(c)
+        cites = "; ".join(f"@{sid}, {merged_locator(group)}" for sid, group in by_source.items())
         lines.append(f"::: {{#bs-{i}}}\n[{cites}]\n:::\n")
     lines.append("::: {#refs}\n:::\n")
     markdown = "\n".join(lines)

@@ -68,6 +68,7 @@ class Source:
     paragraphs: tuple[str, ...]
     text_path: str
     origin: Origin
+    short_title: str | None = None
 
     @property
     def display_title(self) -> str:
