@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="comma-separated output formats: pdf, html (default: pdf,html)")
     build.add_argument("--out", type=Path, default=None,
                        help="output folder (default: output/ in the project)")
+    build.add_argument("-j", "--jobs", type=int, default=None,
+                       help="render this many outputs at once (default: the number of cores)")
     sub.add_parser("check", help="validate content and verify every quote; writes nothing")
     sub.add_parser("list", help="list briefs, audiences, sources and blocks")
     return parser
@@ -41,8 +43,8 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
         if args.command == "list":
             return _list(root)
         if args.command is None:
-            return _build(root, [], None, "pdf,html", None)
-        return _build(root, args.briefs, args.audience, args.format, args.out)
+            return _build(root, [], None, "pdf,html", None, None)
+        return _build(root, args.briefs, args.audience, args.format, args.out, args.jobs)
     except BriefsmithError as exc:
         for line in exc.lines():
             print(line, file=sys.stderr)
@@ -92,7 +94,7 @@ def _list(root: Path) -> int:
 
 
 def _build(root: Path, briefs: list[str], audience: str | None, formats: str,
-           out: Path | None) -> int:
+           out: Path | None, jobs: int | None) -> int:
     from .errors import ContentError
     from .pipeline import FORMATS, build
 
@@ -100,7 +102,9 @@ def _build(root: Path, briefs: list[str], audience: str | None, formats: str,
     if not wanted or any(f not in FORMATS for f in wanted):
         raise ContentError(f"--format '{formats}' is not valid: use pdf, html or pdf,html")
     out_dir = (out or root / "output").resolve()
-    result = build(root, out_dir, briefs or None, audience, wanted)
+    if jobs is not None and jobs < 1:
+        raise ContentError(f"-j {jobs} is not valid: give 1 or more")
+    result = build(root, out_dir, briefs or None, audience, wanted, jobs)
     _warn(result.warnings)
     for output in result.outputs:
         pages = f" ({output.pages} pages)" if output.pages else ""

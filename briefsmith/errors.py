@@ -38,6 +38,10 @@ class BriefsmithError(Exception):
     def __str__(self) -> str:
         return f"{self.origin}: {self.message}" if self.origin else self.message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors travel back from render worker processes; keep their origin on the way.
+        return (type(self), (self.message, self.origin))
+
     def lines(self) -> list[str]:
         return [str(self)]
 
@@ -68,6 +72,9 @@ class Problems(BriefsmithError):
     def __init__(self, errors: Iterable[BriefsmithError]) -> None:
         self.errors = sorted(errors, key=lambda e: (e.origin or Origin(""), e.message))
         super().__init__(f"{len(self.errors)} problem(s)")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Problems, (self.errors,))
 
     def __str__(self) -> str:
         return "\n".join(self.lines())

@@ -7,6 +7,7 @@ mailto and no element can load a resource.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import markdown
@@ -17,6 +18,9 @@ ALLOWED_TAGS = {"p", "em", "strong", "ul", "ol", "li", "a", "code", "blockquote"
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
 URL_SCHEMES = {"https", "mailto"}
 MAX_BRACKETS = 200  # Python-Markdown's link parser is quadratic in runs of '['
+MAX_DEPTH = 12  # WeasyPrint hits RecursionError at about 140 nested elements; briefs need few
+_TAG = re.compile(r"<(/?)([a-z0-9]+)[^>]*?(/?)>")
+_VOID = {"br", "hr", "img"}
 
 
 class MarkupLimitError(ValueError):
@@ -35,7 +39,20 @@ def markdown_html(text: str) -> Markup:
     rendered = markdown.markdown(escaped, extensions=[], output_format="html")
     clean = nh3.clean(rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                       url_schemes=URL_SCHEMES, link_rel="noopener noreferrer")
+    if (depth := nesting_depth(clean)) > MAX_DEPTH:
+        raise MarkupLimitError(f"text nests {depth} levels deep (lists or quotes inside each "
+                               f"other); the limit is {MAX_DEPTH}")
     return Markup(clean)
+
+
+def nesting_depth(html: str) -> int:
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(html):
+        if name in _VOID or self_closing:
+            continue
+        depth += -1 if closing else 1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def inline_html(text: str) -> Markup:

@@ -23,6 +23,8 @@ from .models import Origin
 
 FONTS_DIR = Path(__file__).parent / "assets" / "fonts"
 MAX_DATA_URL = 2_000_000
+MAX_FILE_BYTES = 20_000_000
+MAX_IMAGE_PIXELS = 25_000_000  # a 5000 x 5000 image; decoding more would exhaust memory
 
 
 def _fontconfig_file() -> Path:
@@ -55,7 +57,7 @@ def _weasyprint() -> Any:
 class RenderLog:
     """What WeasyPrint said and what the fetcher refused during one render."""
 
-    refused: list[str]
+    refused: list[tuple[str, str]]  # (url, why)
     warnings: list[str]
     errors: list[str]
     missing_glyphs: list[str]
@@ -96,18 +98,55 @@ def make_fetcher(weasyprint: Any, allowed_roots: tuple[Path, ...], log: RenderLo
 
     class ProjectFetcher(weasyprint.URLFetcher):  # type: ignore[misc, name-defined]
         def fetch(self, url: str, headers: Any = None) -> Any:
+            why = self.refusal(url)
+            if why is None:
+                scheme = urlsplit(url).scheme.lower()
+                if scheme == "data":
+                    return super().fetch(url, headers)
+                data = Path(unquote(urlsplit(url).path)).resolve().read_bytes()
+                why = _image_too_large(data)
+                if why is None:
+                    return weasyprint.urls.URLFetcherResponse(url, data)
+            log.refused.append((url[:200], why))
+            raise ValueError(f"Briefsmith refused to load {url[:200]}: {why}")
+
+        @staticmethod
+        def refusal(url: str) -> str | None:
             scheme = urlsplit(url).scheme.lower()
-            if scheme == "data" and len(url) <= MAX_DATA_URL and url[5:].startswith("image/"):
-                return super().fetch(url, headers)
-            if scheme == "file":
-                path = Path(unquote(urlsplit(url).path))
-                real = path.resolve()  # follows every link: a link out of the project is refused
-                if any(real.is_relative_to(r) for r in roots) and real.is_file():
-                    return weasyprint.urls.URLFetcherResponse(url, real.read_bytes())
-            log.refused.append(url[:200])
-            raise ValueError(f"Briefsmith refused to load {url[:200]}")
+            if scheme == "data":
+                if not url[5:].startswith("image/"):
+                    return "only data: URLs of images are allowed"
+                if len(url) > MAX_DATA_URL:
+                    return f"data: URL is over {MAX_DATA_URL:,} characters"
+                return None
+            if scheme != "file":
+                return "the renderer never uses the network"
+            real = Path(unquote(urlsplit(url).path)).resolve()  # a link out is followed, refused
+            if not any(real.is_relative_to(r) for r in roots):
+                return "it is outside the project"
+            if not real.is_file():
+                return "no such file in the project"
+            if real.stat().st_size > MAX_FILE_BYTES:
+                return f"file is over {MAX_FILE_BYTES:,} bytes"
+            return None
 
     return ProjectFetcher()
+
+
+def _image_too_large(data: bytes) -> str | None:
+    """Read only the image header: refuse images whose pixels would not fit in memory."""
+    from io import BytesIO
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        return None  # not a raster image (CSS, SVG, font): WeasyPrint handles or rejects it
+    if width * height > MAX_IMAGE_PIXELS:
+        return f"image is {width} x {height} pixels; the limit is {MAX_IMAGE_PIXELS:,} pixels"
+    return None
 
 
 @contextmanager

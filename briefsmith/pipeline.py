@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -11,12 +12,13 @@ from pathlib import Path
 from .citations import verify_content
 from .csl import find_style, format_citations
 from .errors import BriefsmithError, Collector, ContentError, Problems, RenderError
-from .models import Audience, Brief, Content, Origin
+from .models import Audience, Brief, Content
 from .render import (
     build_context,
     fill_citations,
     ordered_occurrences,
     render_first_pass,
+    require_alt_text,
     template_set,
 )
 from .select import Selection, select
@@ -101,6 +103,7 @@ def render_one(content: Content, selection: Selection, formats: tuple[str, ...],
         occurrences = ordered_occurrences(first, recorder)
         formatted = format_citations(occurrences, style, brief.language, cache_dir)
         html = fill_citations(first, formatted, audience.notes, fmt)
+        require_alt_text(html, templates)
         if fmt == "html":
             outputs.append(Output(brief.id, audience.name, fmt, stem.with_suffix(".html"),
                                   html.encode("utf-8")))
@@ -127,7 +130,7 @@ def render_one(content: Content, selection: Selection, formats: tuple[str, ...],
 
 
 def _epoch(date: str) -> int:
-    return int(dt.datetime.fromisoformat(date).replace(tzinfo=dt.timezone.utc).timestamp())
+    return int(dt.datetime.fromisoformat(date).replace(tzinfo=dt.UTC).timestamp())
 
 
 def _blocks_containing(text: str, selection: Selection) -> list[str]:
@@ -146,35 +149,47 @@ def _glyph_error(message: str, selection: Selection, label: str) -> RenderError:
                        "character or add a font that has it", selection.brief.origin)
 
 
-def _refusal_error(url: str, selection: Selection, label: str) -> RenderError:
+def _refusal_error(refusal: tuple[str, str], selection: Selection,
+                   label: str) -> RenderError:
+    url, why = refusal
     where = _blocks_containing(url, selection)
     culprit = f"block {', '.join(where)}" if where else "a template or stylesheet"
-    return RenderError(f"{label}: refused to load '{url}' requested by {culprit}: only files "
-                       "inside the project's templates/ and content/ folders can be used",
+    return RenderError(f"{label}: refused to load '{url}' requested by {culprit} ({why}): only "
+                       "files inside the project's templates/ and content/ folders can be used",
                        selection.brief.origin)
 
 
+def _render_task(state: dict[str, object], selection: Selection) -> tuple[list[Output], list[str]]:
+    """What one worker process does for one (brief, audience): everything up to PDF bytes."""
+    content = state["content"]
+    assert isinstance(content, Content)
+    return render_one(content, selection, state["formats"], state["cache_dir"])  # type: ignore[arg-type]
+
+
 def build(root: Path, out_dir: Path, brief_ids: list[str] | None = None,
-          audience: str | None = None, formats: tuple[str, ...] = FORMATS) -> BuildResult:
-    """Check, render every requested output in memory, then write them all or none."""
+          audience: str | None = None, formats: tuple[str, ...] = FORMATS,
+          jobs: int | None = None) -> BuildResult:
+    """Check, render every requested output in worker processes, then write them all or none."""
     from .output import write_all
+    from .parallel import run_all
 
     started = time.perf_counter()
     content = check(root)
     result = BuildResult(warnings=list(content.warnings))
+    selections = [select(content, brief, aud) for brief, aud in plan(content, brief_ids, audience)]
+    state = {"content": content, "formats": formats, "cache_dir": out_dir / ".cache" / "citeproc"}
+    labels = [f"{s.brief.id} ({s.audience.name})" for s in selections]
+    outcomes = run_all(_render_task, state, selections, jobs or os.cpu_count() or 1, labels)
     errors = Collector()
-    for brief, aud in plan(content, brief_ids, audience):
-        try:
-            outputs, warnings = render_one(content, select(content, brief, aud), formats,
-                                           out_dir / ".cache" / "citeproc")
-        except Problems as exc:
-            errors.extend(exc.errors)
-            continue
-        except BriefsmithError as exc:
-            errors.add(exc if exc.origin else type(exc)(exc.message, Origin(brief.origin.path)))
-            continue
-        result.outputs.extend(outputs)
-        result.warnings.extend(warnings)
+    for selection, outcome in zip(selections, outcomes, strict=True):
+        if isinstance(outcome, Problems):
+            errors.extend(outcome.errors)
+        elif isinstance(outcome, BriefsmithError):
+            errors.add(outcome if outcome.origin else
+                       type(outcome)(outcome.message, selection.brief.origin))
+        else:
+            result.outputs.extend(outcome[0])
+            result.warnings.extend(outcome[1])
     errors.raise_if_any()
     write_all(out_dir, {o.path: o.data for o in result.outputs})
     result.seconds = time.perf_counter() - started

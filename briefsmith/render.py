@@ -322,6 +322,20 @@ def fill_citations(html: str, formatted: Formatted,
     return html.replace(_BIBLIOGRAPHY, f'<ul class="bibliography">{entries}</ul>')
 
 
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_ALT = re.compile(r"\salt\s*=", re.I)
+
+
+def require_alt_text(html: str, templates: TemplateSet) -> None:
+    """Tagged PDF and accessible HTML need a text alternative for every image."""
+    for tag in _IMG.findall(html):
+        if not _ALT.search(tag):
+            where = relpath(templates.folders[0], templates.root)
+            raise TemplateError(f"image without alt text in the templates for {where}: {tag[:120]}"
+                                " - add alt=\"what it shows\" (alt=\"\" only if decorative)",
+                                Origin(where))
+
+
 def ordered_occurrences(html: str, recorder: _CiteRecorder) -> list[tuple[Citation, ...]]:
     """The citations in the order the rendered document shows them."""
     return [recorder.occurrences[int(m.group(1))] for m in _PLACEHOLDER.finditer(html)]

@@ -66,3 +66,13 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     code = main(["--project", str(REPO), "build", "--out", str(out)])
     assert code == 0
     return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _weasyprint_loaded_once() -> None:
+    """Import WeasyPrint (with the vendored fonts) once, so each build's forked render workers
+    inherit it instead of paying the import again: the tests run faster, the code path is the
+    same."""
+    from briefsmith.pdf import _weasyprint
+
+    _weasyprint()

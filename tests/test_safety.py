@@ -82,7 +82,8 @@ def test_template_cannot_read_a_file_outside_the_project(project: Path, cli,
     run = cli(project, "build", "--audience", "ngo")
     assert run.code == 1
     assert (f"briefs/harbour.yaml:1:1: harbour (ngo): refused to load 'file://{secret}' "
-            "requested by a template or stylesheet: only files inside the project's "
+            "requested by a template or stylesheet (it is outside the project): only files "
+            "inside the project's "
             "templates/ and content/ folders can be used") in run.err_lines
     assert digest(project / "output") == before
 
@@ -107,7 +108,8 @@ def test_network_is_never_contacted(project: Path, cli) -> None:
         with pytest.raises(BlockingIOError):
             server.accept()  # nobody connected
     assert run.code == 1
-    assert f"refused to load 'http://127.0.0.1:{port}/x.png'" in run.err
+    assert (f"refused to load 'http://127.0.0.1:{port}/x.png' requested by a template or "
+            "stylesheet (the renderer never uses the network)") in run.err
 
 
 def test_missing_glyph_fails_the_build_naming_the_block(project: Path, cli) -> None:

@@ -1,0 +1,71 @@
+"""Run renders in worker processes, each with a memory cap and a time limit.
+
+WeasyPrint is CPU-bound and single-threaded, so separate processes are what use a second core.
+They also contain hostile input: a render that would exhaust memory or never finish stops with a
+clear error naming its output, instead of taking the build (or the machine) down with it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+from collections.abc import Callable, Sequence
+from multiprocessing.pool import AsyncResult
+from typing import Any, TypeVar
+
+from .errors import BriefsmithError, RenderError
+
+T = TypeVar("T")
+RENDER_SECONDS = int(os.environ.get("BRIEFSMITH_RENDER_SECONDS", "300"))
+MEMORY_MB = int(os.environ.get("BRIEFSMITH_MEMORY_MB", "4096"))
+
+_STATE: dict[str, Any] = {}
+
+
+def _init_worker(state: dict[str, Any], memory_mb: int) -> None:
+    _STATE.update(state)
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _call(fn: Callable[[dict[str, Any], Any], T], task: Any) -> T | BriefsmithError:
+    try:
+        return fn(_STATE, task)
+    except BriefsmithError as exc:
+        return exc
+    except MemoryError:
+        return RenderError(f"the render ran out of memory (limit {MEMORY_MB} MB per render): "
+                           "look for very large text, tables or images")
+    except RecursionError:
+        return RenderError("the document is nested too deeply to lay out")
+
+
+def run_all(fn: Callable[[dict[str, Any], Any], T], state: dict[str, Any],
+            tasks: Sequence[Any], jobs: int,
+            labels: Sequence[str]) -> list[T | BriefsmithError]:
+    """Results in task order; an error for a task is returned in its place, not raised."""
+    if not tasks:
+        return []
+    context = multiprocessing.get_context("fork")
+    processes = max(1, min(jobs, len(tasks)))
+    results: list[T | BriefsmithError] = []
+    with context.Pool(processes, _init_worker, (state, MEMORY_MB), maxtasksperchild=None) as pool:
+        pending: list[AsyncResult[T | BriefsmithError]] = [
+            pool.apply_async(_call, (fn, task)) for task in tasks]
+        stopped = False
+        for label, job in zip(labels, pending, strict=True):
+            if stopped:
+                results.append(RenderError(f"{label}: not rendered: an earlier render was "
+                                           "stopped"))
+                continue
+            try:
+                results.append(job.get(timeout=RENDER_SECONDS))
+            except multiprocessing.TimeoutError:
+                pool.terminate()
+                stopped = True
+                results.append(RenderError(f"{label}: the render took longer than "
+                                           f"{RENDER_SECONDS} s and was stopped: look for very "
+                                           "long or deeply nested content"))
+    return results
+
