@@ -52,15 +52,42 @@ class SourceIndex:
         """1-based number of the paragraph holding character `offset`."""
         return bisect.bisect_right(self.starts, offset)
 
+    def locator(self, start: int, length: int) -> str:
+        """'para 3', or 'paras 2–3' for a passage that runs over a paragraph break."""
+        first, last = self.para_at(start), self.para_at(start + max(length, 1) - 1)
+        return f"para {first}" if first == last else f"paras {first}\u2013{last}"
+
     def find(self, quote: str) -> list[int]:
+        """Where `quote` occurs as whole words: 'lawful acts' is not found in 'unlawful acts',
+        nor '200 boats' in '1,200 boats'."""
         hits, start = [], self.text.find(quote)
         while start != -1:
-            hits.append(start)
+            if self._whole(start, start + len(quote)):
+                hits.append(start)
             start = self.text.find(quote, start + 1)
         return hits
 
+    def _whole(self, start: int, end: int) -> bool:
+        text = self.text
+        if text[start].isalnum() and start > 0 and (
+            text[start - 1].isalnum()
+            or (text[start].isdigit() and text[start - 1] in ",." and start > 1
+                and text[start - 2].isdigit())
+        ):
+            return False
+        return not (text[end - 1].isalnum() and end < len(text) and (
+            text[end].isalnum()
+            or (text[end - 1].isdigit() and text[end] in ",." and end + 1 < len(text)
+                and text[end + 1].isdigit())
+        ))
+
     def closest(self, quote: str) -> tuple[str, int, float]:
         """The passage most like `quote`, its paragraph and similarity, to help fix a typo."""
+        passage, start, ratio = self.closest_at(quote)
+        return passage, self.para_at(start), ratio
+
+    def closest_at(self, quote: str) -> tuple[str, int, float]:
+        """The passage most like `quote`, its offset in the text and its similarity."""
         words = self.text.split(" ")
         offsets, pos = [], 0
         for word in words:
@@ -69,7 +96,7 @@ class SourceIndex:
         n = max(1, len(quote.split(" ")))
         matcher = difflib.SequenceMatcher(autojunk=False)
         matcher.set_seq2(quote)
-        best = ("", 1, 0.0)
+        best = ("", 0, 0.0)
         for i in range(max(1, len(words) - n + 1)):
             window = " ".join(words[i : i + n])
             matcher.set_seq1(window)
@@ -77,7 +104,7 @@ class SourceIndex:
                 continue
             ratio = matcher.ratio()
             if ratio > best[2]:
-                best = (window, self.para_at(offsets[i]), ratio)
+                best = (window, offsets[i], ratio)
         return best
 
 
@@ -85,11 +112,11 @@ def verify_cite(block: Block, ref: CiteRef, source: Source, index: SourceIndex) 
     quote = normalise(ref.quote)
     hits = index.find(quote)
     if not hits:
-        passage, para, ratio = index.closest(quote)
+        passage, start, ratio = index.closest_at(quote)
         raise CitationError(
             f"quote in block '{block.id}' is not in source '{source.id}' ({source.text_path}); "
-            f"closest passage (para {para}, {ratio:.0%} alike): \"{printable(passage, 200)}\" "
-            "- copy the passage exactly",
+            f"closest passage ({index.locator(start, len(passage))}, {ratio:.0%} alike): "
+            f"\"{printable(passage, 200)}\" - copy the passage exactly",
             ref.origin,
         )
     if len(hits) > 1:
@@ -125,7 +152,7 @@ def verify_content(content: Content) -> dict[str, tuple[Citation, ...]]:
                 errors.add(CitationError(
                     f"the 'words' of quote block '{block.id}' are not inside any of its cited "
                     "quotes: cite the passage that contains them word for word",
-                    block.origin))
+                    block.at("words")))
         verified[block.id] = tuple(found)
     errors.raise_if_any()
     return verified

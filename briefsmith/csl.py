@@ -48,14 +48,15 @@ class Formatted:
     bibliography: tuple[tuple[str, str], ...]  # (source id, entry HTML), in the style's order
 
 
-def find_style(name: str, root: Path) -> Path:
-    """A style named in a brief or audience: the project's csl/ folder first, then built-ins."""
-    for folder in (root / "csl", ASSETS_CSL):
+def find_style(name: str, root: Path, folders: tuple[Path, ...] = ()) -> Path:
+    """A style named in a brief, the config or an audience: the template chain's folders first,
+    then the project's csl/ folder, then the built-in styles."""
+    search = (*folders, root / "csl", ASSETS_CSL)
+    for folder in search:
         path = folder / f"{name}.csl"
         if path.is_file():
             return path
-    known = sorted({p.stem for d in (root / "csl", ASSETS_CSL) if d.is_dir()
-                    for p in d.glob("*.csl")})
+    known = sorted({p.stem for d in search if d.is_dir() for p in d.glob("*.csl")})
     raise CitationError(f"citation style '{name}' not found in csl/ or the built-in styles; "
                         f"available: {', '.join(known)}")
 

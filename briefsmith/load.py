@@ -15,8 +15,9 @@ import yaml
 from yaml.composer import Composer
 from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
-from .errors import Collector, ContentError
+from .errors import Collector, ContentError, printable
 from .models import Origin
 
 MAX_YAML_BYTES = 2_000_000
@@ -48,27 +49,91 @@ class YList(list[Any]):
         return self.item_origins[index] if index < len(self.item_origins) else self.origin
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """Valid YAML that Briefsmith refuses on purpose (anchors, aliases, tags)."""
+
+
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader whose composer refuses anchors, aliases and explicit tags."""
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
         event = self.peek_event()
         if isinstance(event, AliasEvent):
-            raise yaml.MarkedYAMLError(
+            raise _Refused(
                 None, None, "aliases (*name) are not allowed: write the value out", event.start_mark
             )
         if isinstance(event, (ScalarEvent, SequenceStartEvent, MappingStartEvent)):
             if event.anchor is not None:
-                raise yaml.MarkedYAMLError(
+                raise _Refused(
                     None, None, "anchors (&name) are not allowed: write each value out",
                     event.start_mark,
                 )
             if event.tag is not None and event.tag != "!":
-                raise yaml.MarkedYAMLError(
-                    None, None, f"tags ({event.tag}) are not allowed: remove the tag",
+                raise _Refused(
+                    None, None,
+                    f"tags ({_as_written(event.start_mark, event.tag)}) are not allowed: "
+                    "remove the tag",
                     event.start_mark,
                 )
         return Composer.compose_node(self, parent, index)
+
+
+def _as_written(mark: Any, tag: str) -> str:
+    """The tag as the user typed it (`!!str`), not PyYAML's expansion (`tag:yaml.org,2002:str`)."""
+    buffer = getattr(mark, "buffer", None)
+    if isinstance(buffer, str):
+        token = re.match(r"!\S*", buffer[mark.pointer :])
+        if token:
+            return token.group()
+    return tag
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, rel: str) -> ContentError:
+    """PyYAML's complaint as one actionable line, pointing where the user should look."""
+
+    def at(mark: Any) -> Origin:
+        return Origin(rel, mark.line + 1, mark.column + 1) if mark else Origin(rel)
+
+    problem = exc.problem or exc.context or "invalid YAML"
+    mark, context_mark = exc.problem_mark or exc.context_mark, exc.context_mark
+    if isinstance(exc, _Refused):
+        return ContentError(problem, at(mark))
+    if "quoted scalar" in (exc.context or "") and "end of stream" in problem and context_mark:
+        return ContentError("invalid YAML: this quoted value is never closed: add the closing "
+                            "quote", at(context_mark))
+    if problem == "mapping values are not allowed here":
+        return ContentError("invalid YAML: a ':' here starts a new key: put a value that "
+                            "contains ': ' in quotes, or fix the indentation", at(mark))
+    if (char := re.fullmatch(r"found character (.+) that cannot start any token", problem)):
+        if char.group(1) == "'\\t'":
+            return ContentError("invalid YAML: a tab is not allowed here: use spaces", at(mark))
+        return ContentError(f"invalid YAML: an unquoted value cannot start with {char.group(1)}: "
+                            "put the value in quotes", at(mark))
+    if (tokens := re.fullmatch(r"expected (.+?), but (?:found|got) (.+)", problem)):
+        found = _TOKENS.get(tokens.group(2), tokens.group(2))
+        problem = (f"{found} is not expected here" if tokens.group(1) == "<block end>"
+                   else f"expected {tokens.group(1)}, but found {found}")
+    where = ""
+    if context_mark and mark and context_mark.line != mark.line:
+        inside = _CONTEXTS.get(exc.context or "")
+        where = f" (in {inside} that starts at line {context_mark.line + 1})" if inside else ""
+    return ContentError(f"invalid YAML: {problem}{where}: check the quotes and indentation here "
+                        "and on the lines above", at(mark))
+
+
+# PyYAML's token and context names, in the words of someone writing a content file.
+_TOKENS = {
+    "<block mapping start>": "a new key", "?": "a new key", "<scalar>": "a value",
+    "'<scalar>'": "a value", "'?'": "a new key", "'<block mapping start>'": "a new key",
+    "'<block sequence start>'": "a list", "'-'": "a list item '-'",
+    "'<stream end>'": "the end of the file", "'<block end>'": "the end of the indented block",
+}
+_CONTEXTS = {
+    "while parsing a block mapping": "the mapping",
+    "while parsing a block collection": "the list",
+    "while parsing a flow sequence": "the [...] list",
+    "while parsing a flow mapping": "the {...} mapping",
+}
 
 
 def _origin(path: str, node: Node) -> Origin:
@@ -108,8 +173,10 @@ class _Converter:
                 self.errors.add(ContentError("keys must be plain text", where))
                 continue
             key = key_node.value
-            if key == "<<":
-                self.errors.add(ContentError("merge keys (<<) are not allowed", where))
+            if key == "<<" and key_node.style is None:
+                self.errors.add(
+                    ContentError("merge keys (<<) are not allowed: write each key out", where)
+                )
                 continue
             if key in out:
                 first = out.key_origins[key]
@@ -169,31 +236,45 @@ def load_yaml(path: Path, root: Path) -> Any:
         raise ContentError(
             f"file is {len(raw):,} bytes; the limit is {MAX_YAML_BYTES:,}: split it", Origin(rel)
         )
+    text = decode_utf8(raw, rel).removeprefix("\ufeff")
+    loader = None
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ContentError("file is not valid UTF-8: save it as UTF-8", Origin(rel, line)) from exc
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    loader = _StrictLoader(text)
-    try:
+        loader = _StrictLoader(text)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = Origin(rel, mark.line + 1, mark.column + 1) if mark else Origin(rel)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ContentError(f"invalid YAML: {problem}", where) from exc
+        raise _syntax_error(exc, rel) from exc
+    except ReaderError as exc:
+        pos = exc.position
+        line, col = text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+        char = exc.character if isinstance(exc.character, int) else 0
+        raise ContentError(f"invalid YAML: the control character U+{char:04X} is not allowed "
+                           "in a YAML file: delete it", Origin(rel, line, col)) from exc
     except yaml.YAMLError as exc:
-        raise ContentError(f"invalid YAML: {exc}", Origin(rel)) from exc
+        raise ContentError(f"invalid YAML: {printable(str(exc))}", Origin(rel)) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         return None
     errors = Collector()
     data = _Converter(rel, text, errors).convert(node)
     errors.raise_if_any()
     return data
+
+
+def decode_utf8(raw: bytes, rel: str) -> str:
+    """Decode a file's bytes, or say on which line and column the first bad byte is."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        line = raw[: exc.start].count(b"\n") + 1
+        col = len(raw[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        raise ContentError(
+            f"byte 0x{raw[exc.start]:02X} is not valid UTF-8: save the file as UTF-8 "
+            "(in most editors: Save As, Encoding: UTF-8)",
+            Origin(rel, line, col),
+        ) from exc
 
 
 def relpath(path: Path, root: Path) -> str:

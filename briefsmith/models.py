@@ -193,6 +193,7 @@ class Brief:
     summary: tuple[BlockRef, ...] = ()
     about: str | None = None
     citation_style: tuple[tuple[str, str], ...] = ()
+    templates: Path | None = None  # the brief's own template tree, first on the chain
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .citations import verify_content
+from .config import Config, load_config
 from .csl import find_style, format_citations
 from .errors import BriefsmithError, Collector, ContentError, Problems, RenderError
 from .models import Audience, Brief, Content
@@ -19,11 +20,28 @@ from .render import (
     ordered_occurrences,
     render_first_pass,
     require_alt_text,
-    template_set,
 )
 from .select import Selection, select
+from .templates import TemplateChain, chain_for, template_trees
 
 FORMATS = ("pdf", "html")
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded, verified project: its content, house style and template trees."""
+
+    content: Content
+    config: Config
+    override: Path | None  # --templates DIR, else the config's `templates` folder
+
+    @property
+    def root(self) -> Path:
+        return self.content.root
+
+    def chain(self, brief: Brief, audience: Audience) -> TemplateChain:
+        trees = template_trees(self.root, brief.templates, self.override)
+        return chain_for(self.root, audience.name, trees, self.config.css())
 
 
 @dataclass(frozen=True)
@@ -34,6 +52,7 @@ class Output:
     path: Path  # relative to the output folder
     data: bytes
     pages: int | None = None
+    templates: tuple[tuple[str, str], ...] = ()  # template name → the file that won
 
 
 @dataclass
@@ -43,27 +62,35 @@ class BuildResult:
     seconds: float = 0.0
 
 
-def check(root: Path) -> Content:
-    """Load, validate and verify everything; resolve every brief's citation styles. No writes."""
-    content = load_and_verify(root)
+def load_and_verify(root: Path, override: Path | None = None) -> Content:
+    return load_project(root, override).content
+
+
+def load_project(root: Path, override: Path | None = None) -> Project:
+    from .validate import load_content
+
+    config = load_config(root)
+    override = override or config.templates
+    content = load_content(root, template_trees(root, override))
+    content.citations.update(verify_content(content))
+    return Project(content, config, override)
+
+
+def check(root: Path, override: Path | None = None) -> Project:
+    """Load, validate and verify everything; resolve every output's citation style. No writes."""
+    project = load_project(root, override)
+    content = project.content
     errors = Collector()
     for brief in content.briefs.values():
         for name in brief.audiences:
-            style = dict(brief.citation_style).get(name, content.audiences[name].citation_style)
+            audience = content.audiences[name]
+            selection = select(content, brief, audience, project.config.citation_styles)
             try:
-                find_style(style, root)
+                find_style(selection.style, root, project.chain(brief, audience).folders)
             except BriefsmithError as exc:
                 errors.add(ContentError(exc.message, brief.origin))
     errors.raise_if_any()
-    return content
-
-
-def load_and_verify(root: Path) -> Content:
-    from .validate import load_content
-
-    content = load_content(root)
-    content.citations.update(verify_content(content))
-    return content
+    return project
 
 
 def plan(content: Content, brief_ids: list[str] | None,
@@ -88,36 +115,36 @@ def plan(content: Content, brief_ids: list[str] | None,
     return pairs
 
 
-def render_one(content: Content, selection: Selection, formats: tuple[str, ...],
+def render_one(project: Project, selection: Selection, formats: tuple[str, ...],
                cache_dir: Path | None) -> tuple[list[Output], list[str]]:
     """One brief for one audience: HTML for each format, citations filled, PDF rendered."""
-    root = content.root
+    content, root = project.content, project.root
     brief, audience = selection.brief, selection.audience
-    templates = template_set(root, audience.template_dir)
-    style = find_style(selection.style, root)
+    templates = project.chain(brief, audience)
+    style = find_style(selection.style, root, templates.folders)
     stem = Path(brief.id) / f"{brief.id}-{audience.name}"
-    outputs, warnings = [], []
+    outputs, warnings = [], list(templates.stale_overrides())
     for fmt in formats:
-        context = build_context(selection, content.citations, fmt)
+        context = build_context(selection, content.citations, fmt, project.config)
         first, recorder = render_first_pass(templates, context, content.citations)
         occurrences = ordered_occurrences(first, recorder)
         formatted = format_citations(occurrences, style, brief.language, cache_dir)
         html = fill_citations(first, formatted, audience.notes, fmt)
         require_alt_text(html, templates)
+        used = tuple(sorted({**templates.used, f"{style.stem}.csl": _rel(style, root)}.items()))
         if fmt == "html":
             outputs.append(Output(brief.id, audience.name, fmt, stem.with_suffix(".html"),
-                                  html.encode("utf-8")))
+                                  html.encode("utf-8"), templates=used))
             continue
         from .pdf import render_pdf
 
-        data, log, pages = render_pdf(html, audience.template_dir,
-                                      (root / "templates", root / "content"),
+        data, log, pages = render_pdf(html, templates.folders[0],
+                                      (*templates.folders, root / "content"),
                                       identifier=f"{brief.id}/{audience.name}",
-                                      epoch=_epoch(brief.date),
-                                      origin=brief.origin)
+                                      epoch=_epoch(brief.date), origin=brief.origin)
         label = f"{brief.id} ({audience.name})"
         problems = [_glyph_error(msg, selection, label) for msg in log.missing_glyphs]
-        problems += [_refusal_error(url, selection, label) for url in log.refused]
+        problems += [_refusal_error(refusal, selection, label) for refusal in log.refused]
         problems += [RenderError(f"{label}: renderer error: {msg}", brief.origin)
                      for msg in log.errors]
         if problems:
@@ -125,8 +152,14 @@ def render_one(content: Content, selection: Selection, formats: tuple[str, ...],
         warnings += [f"{brief.origin.path}: warning: {label}: renderer: {msg}"
                      for msg in log.warnings]
         outputs.append(Output(brief.id, audience.name, fmt, stem.with_suffix(".pdf"), data,
-                              pages))
+                              pages, used))
     return outputs, warnings
+
+
+def _rel(path: Path, root: Path) -> str:
+    from .load import relpath
+
+    return relpath(path, root)
 
 
 def _epoch(date: str) -> int:
@@ -161,23 +194,26 @@ def _refusal_error(refusal: tuple[str, str], selection: Selection,
 
 def _render_task(state: dict[str, object], selection: Selection) -> tuple[list[Output], list[str]]:
     """What one worker process does for one (brief, audience): everything up to PDF bytes."""
-    content = state["content"]
-    assert isinstance(content, Content)
-    return render_one(content, selection, state["formats"], state["cache_dir"])  # type: ignore[arg-type]
+    project = state["project"]
+    assert isinstance(project, Project)
+    return render_one(project, selection, state["formats"], state["cache_dir"])  # type: ignore[arg-type]
 
 
 def build(root: Path, out_dir: Path, brief_ids: list[str] | None = None,
           audience: str | None = None, formats: tuple[str, ...] = FORMATS,
-          jobs: int | None = None) -> BuildResult:
+          jobs: int | None = None, override: Path | None = None) -> BuildResult:
     """Check, render every requested output in worker processes, then write them all or none."""
     from .output import write_all
     from .parallel import run_all
 
     started = time.perf_counter()
-    content = check(root)
+    project = check(root, override)
+    content = project.content
     result = BuildResult(warnings=list(content.warnings))
-    selections = [select(content, brief, aud) for brief, aud in plan(content, brief_ids, audience)]
-    state = {"content": content, "formats": formats, "cache_dir": out_dir / ".cache" / "citeproc"}
+    selections = [select(content, brief, aud, project.config.citation_styles)
+                  for brief, aud in plan(content, brief_ids, audience)]
+    state = {"project": project, "formats": formats,
+             "cache_dir": out_dir / ".cache" / "citeproc"}
     labels = [f"{s.brief.id} ({s.audience.name})" for s in selections]
     outcomes = run_all(_render_task, state, selections, jobs or os.cpu_count() or 1, labels)
     errors = Collector()
@@ -189,7 +225,7 @@ def build(root: Path, out_dir: Path, brief_ids: list[str] | None = None,
                        type(outcome)(outcome.message, selection.brief.origin))
         else:
             result.outputs.extend(outcome[0])
-            result.warnings.extend(outcome[1])
+            result.warnings.extend(w for w in outcome[1] if w not in result.warnings)
     errors.raise_if_any()
     write_all(out_dir, {o.path: o.data for o in result.outputs})
     result.seconds = time.perf_counter() - started

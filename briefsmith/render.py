@@ -21,14 +21,15 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import __version__
+from .config import Config
 from .csl import Formatted
 from .errors import ContentError, TemplateError
 from .load import relpath
 from .markup import MarkupLimitError, inline_html, markdown_html
 from .models import Block, Citation, Origin, Source
 from .select import Selection
+from .templates import ENTRY, TemplateChain
 
-ENTRY_TEMPLATE = "brief.html.j2"
 _PLACEHOLDER = re.compile(r'<bs-cite n="(\d+)"></bs-cite>')
 _NOTES = "<bs-notes></bs-notes>"
 _BIBLIOGRAPHY = "<bs-bibliography></bs-bibliography>"
@@ -175,39 +176,15 @@ def source_view(source: Source) -> SourceView:
 
 
 @dataclass(frozen=True)
-class TemplateSet:
-    """The folders templates are looked up in, most specific first."""
-
-    folders: tuple[Path, ...]
-    root: Path
-
-    def environment(self) -> jinja2.Environment:
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(f) for f in self.folders]),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-        )
-        return env
-
-    def stylesheet(self) -> str:
-        """Every style.css on the chain, general first, so a specific one only overrides."""
-        parts = []
-        for folder in reversed(self.folders):
-            css = folder / "style.css"
-            if css.is_file():
-                parts.append(f"/* {relpath(css, self.root)} */\n{css.read_text('utf-8')}")
-        return "\n".join(parts)
-
-
-def template_set(root: Path, audience_dir: Path) -> TemplateSet:
-    return TemplateSet((audience_dir, root / "templates" / "_base"), root)
+class ConfigView:
+    organisation: str | None
+    logo: str | None
+    logo_alt: str | None
+    paper: str
 
 
 def build_context(selection: Selection, citations: dict[str, tuple[Citation, ...]],
-                  output_format: str) -> dict[str, Any]:
+                  output_format: str, config: Config) -> dict[str, Any]:
     brief, audience = selection.brief, selection.audience
     views = {b.id: block_view(b, audience.name, citations.get(b.id, ()))
              for b in selection.blocks}
@@ -246,6 +223,8 @@ def build_context(selection: Selection, citations: dict[str, tuple[Citation, ...
         "notes_at_end": audience.notes == "endnotes"
         or (audience.notes == "footnotes" and output_format == "html"),
         "generated_by": f"Briefsmith {__version__}",
+        "config": ConfigView(config.organisation, config.logo,
+                             config.logo_alt or config.organisation, config.paper),
     }
 
 
@@ -260,18 +239,18 @@ def attach(html: Markup, marker: Markup) -> Markup:
     return Markup(text[:cut] + str(marker) + text[cut:])
 
 
-def render_first_pass(templates: TemplateSet, context: dict[str, Any],
+def render_first_pass(templates: TemplateChain, context: dict[str, Any],
                       citations: dict[str, tuple[Citation, ...]]) -> tuple[str, _CiteRecorder]:
     recorder = _CiteRecorder(citations)
     env = templates.environment()
     full = dict(context, cite=recorder.cite, attach=attach, notes=lambda: Markup(_NOTES),
-                bibliography=lambda: Markup(_BIBLIOGRAPHY),
+                bibliography=lambda: Markup(_BIBLIOGRAPHY), asset=templates.asset,
                 stylesheet=Markup(templates.stylesheet()))
     try:
-        html = env.get_template(ENTRY_TEMPLATE).render(full)
+        html = env.get_template(ENTRY).render(full)
     except jinja2.TemplateNotFound as exc:
-        searched = ", ".join(relpath(f, templates.root) + "/" for f in templates.folders)
-        raise TemplateError(f"template '{exc.name}' not found; searched: {searched}") from exc
+        raise TemplateError(f"template '{exc.name}' not found; searched: "
+                            f"{templates.searched()}") from exc
     except jinja2.TemplateSyntaxError as exc:
         where = Origin(relpath(Path(exc.filename), templates.root) if exc.filename
                        else str(exc.name), exc.lineno or 0)
@@ -282,7 +261,7 @@ def render_first_pass(templates: TemplateSet, context: dict[str, Any],
     return html, recorder
 
 
-def _template_frame(templates: TemplateSet) -> Origin | None:
+def _template_frame(templates: TemplateChain) -> Origin | None:
     """Jinja rewrites tracebacks so template frames carry the template's file and line."""
     tb = sys.exc_info()[2]
     found = None
@@ -326,7 +305,7 @@ _IMG = re.compile(r"<img\b[^>]*>", re.I)
 _ALT = re.compile(r"\salt\s*=", re.I)
 
 
-def require_alt_text(html: str, templates: TemplateSet) -> None:
+def require_alt_text(html: str, templates: TemplateChain) -> None:
     """Tagged PDF and accessible HTML need a text alternative for every image."""
     for tag in _IMG.findall(html):
         if not _ALT.search(tag):

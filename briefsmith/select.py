@@ -34,7 +34,8 @@ class Selection:
         return tuple(seen.values())
 
 
-def select(content: Content, brief: Brief, audience: Audience) -> Selection:
+def select(content: Content, brief: Brief, audience: Audience,
+           house_styles: tuple[tuple[str, str], ...] = ()) -> Selection:
     def keep(block: Block) -> bool:
         return block.suits(audience.name) and block.type not in audience.exclude_types
 
@@ -44,5 +45,7 @@ def select(content: Content, brief: Brief, audience: Audience) -> Selection:
         blocks = tuple(b for r in section.blocks if keep(b := content.blocks[r.id]))
         if blocks:  # a section with nothing for this audience is left out, not shown empty
             sections.append(SelectedSection(section, len(sections) + 1, blocks))
-    style = dict(brief.citation_style).get(audience.name, audience.citation_style)
+    # the brief's choice, else the project config's, else the audience's default
+    style = dict(brief.citation_style).get(
+        audience.name, dict(house_styles).get(audience.name, audience.citation_style))
     return Selection(brief, audience, summary, tuple(sections), style)

@@ -6,14 +6,16 @@ every problem (each as `path:line:col: what is wrong and what to do`) before the
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
 from .errors import BriefsmithError, Collector, ContentError, Problems, printable
-from .load import YList, YMap, load_yaml, relpath
+from .load import YList, YMap, decode_utf8, load_yaml, relpath
 from .models import (
     BLOCK_TYPES,
     SOURCE_KINDS,
@@ -85,7 +87,8 @@ class Fields:
                 )
         for key in sorted(required - set(self.data)):
             self.errors.add(
-                ContentError(f"{self.what} is missing required key '{key}'", self.data.origin)
+                ContentError(f"{self.what} is missing required key '{key}': "
+                             f"add the line '{key}: ...'", self.data.origin)
             )
 
     def at(self, key: str) -> Origin:
@@ -103,7 +106,8 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(
                 value, dict) else f"'{value}'"
-            self.fail(key, f"'{key}' of {self.what} must be text, not {kind}")
+            self.fail(key, f"'{key}' of {self.what} must be text, not {kind}: write one value, "
+                           "in quotes (or as a >- block for several lines)")
             return None
         text = str(value).strip()
         if required and not text:
@@ -120,6 +124,10 @@ class Fields:
         value = self.text(key, required=required)
         if value is not None and not regex.fullmatch(value):
             self.fail(key, f"'{key}' of {self.what} is '{printable(value)}'; write it as {form}")
+            return None
+        if value is not None and regex in (DATE_RE, FULL_DATE_RE) and not _real_date(value):
+            self.fail(key, f"'{key}' of {self.what} is '{value}', which is not a date in the "
+                           "calendar: check the day and month")
             return None
         return value
 
@@ -161,41 +169,68 @@ class Fields:
         refs = []
         for value, where in self.text_list(key):
             if not ID_RE.fullmatch(value):
-                self.errors.add(ContentError(f"'{printable(value)}' is not a valid id", where))
+                self.errors.add(ContentError(
+                    f"'{printable(value)}' in '{key}' of {self.what} is not a block id: block ids "
+                    "use lowercase letters, digits and single hyphens", where))
                 continue
             refs.append(BlockRef(value, where))
         return tuple(refs)
 
 
-def _check_id(value: str, where: Origin, what: str, errors: Collector) -> bool:
+def _real_date(value: str) -> bool:
+    """A YYYY-MM-DD value names a day that exists (the patterns alone allow 2026-02-30)."""
+    if len(value) != 10:
+        return True
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_id(value: str, where: Origin, what: str, errors: Collector, *,
+              from_file: bool = False) -> bool:
     if not ID_RE.fullmatch(value):
-        errors.add(ContentError(
-            f"{what} id '{printable(value)}' must use lowercase letters, digits and single "
-            "hyphens (e.g. 'casualties-2023')", where))
+        if from_file:
+            errors.add(ContentError(
+                f"{what} id '{printable(value)}' is the file name and must use lowercase letters, "
+                "digits and single hyphens: rename the file (e.g. 'casualties-2023.yaml')", where))
+        else:
+            errors.add(ContentError(
+                f"{what} id '{printable(value)}' must use lowercase letters, digits and single "
+                "hyphens (e.g. 'casualties-2023')", where))
         return False
     return True
 
 
 def split_paragraphs(text: str) -> tuple[str, ...]:
-    """The documented paragraph rule: every non-blank line is one paragraph, numbered from 1."""
-    return tuple(line.strip() for line in text.splitlines() if line.strip())
+    """The documented paragraph rule: every non-blank line is one paragraph, numbered from 1.
+
+    Only line feeds and carriage returns end a line, as in a text editor: str.splitlines() would
+    also split at form feeds and U+2028, and the paragraph numbers would no longer match.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return tuple(line.strip() for line in lines if line.strip())
 
 
 def load_source(yaml_path: Path, root: Path, errors: Collector) -> Source | None:
     rel = relpath(yaml_path, root)
     sid = yaml_path.stem
-    if not _check_id(sid, Origin(rel), "source", errors):
+    if not _check_id(sid, Origin(rel, 1, 1), "source", errors, from_file=True):
         return None
     data = load_yaml(yaml_path, root)
     if not isinstance(data, YMap):
-        errors.add(ContentError("a source file must be a mapping of key: value lines", Origin(rel)))
+        errors.add(ContentError("a source file must be a mapping of key: value lines",
+                                Origin(rel, 1, 1)))
         return None
     f = Fields(data, f"source '{sid}'", errors)
     f.check_keys({"label", "kind", "perspective"},
-                 {"title", "outlet", "authors", "editors", "published", "url", "accessed", "notes"})
+                 {"title", "short_title", "outlet", "authors", "editors", "published", "url",
+                  "accessed", "notes"})
     url = f.text("url")
     if url is not None and not url.startswith("https://"):
-        f.fail("url", f"'url' of source '{sid}' must start with https://")
+        f.fail("url", f"'url' of source '{sid}' must start with https://: give the article's "
+                      "https address, or null if it is not known")
         url = None
     txt = yaml_path.with_suffix(".txt")
     txt_rel = relpath(txt, root)
@@ -203,23 +238,22 @@ def load_source(yaml_path: Path, root: Path, errors: Collector) -> Source | None
     if not txt.is_file():
         errors.add(ContentError(
             f"source '{sid}' has no text file: save the article's verbatim text as {txt_rel}",
-            Origin(rel)))
+            Origin(rel, 1, 1)))
     else:
         raw = txt.read_bytes()
         if len(raw) > MAX_SOURCE_TEXT:
             errors.add(ContentError(f"source text is {len(raw):,} bytes; the limit is "
-                                    f"{MAX_SOURCE_TEXT:,}", Origin(txt_rel)))
+                                    f"{MAX_SOURCE_TEXT:,}: keep only the article's text",
+                                    Origin(txt_rel, 1, 1)))
         else:
             try:
-                paragraphs = split_paragraphs(raw.decode("utf-8").removeprefix("\ufeff"))
-            except UnicodeDecodeError as exc:
-                line = raw[: exc.start].count(b"\n") + 1
-                errors.add(ContentError("source text is not valid UTF-8: save it as UTF-8",
-                                        Origin(txt_rel, line)))
+                paragraphs = split_paragraphs(decode_utf8(raw, txt_rel).removeprefix("\ufeff"))
+            except ContentError as exc:
+                errors.add(exc)
             else:
                 if not paragraphs:
                     errors.add(ContentError("source text is empty: paste the article's text",
-                                            Origin(txt_rel)))
+                                            Origin(txt_rel, 1, 1)))
     label = f.text("label", required=True)
     kind = f.choice("kind", SOURCE_KINDS, required=True)
     perspective = f.text("perspective", required=True)
@@ -241,12 +275,23 @@ def load_source(yaml_path: Path, root: Path, errors: Collector) -> Source | None
         paragraphs=paragraphs,
         text_path=txt_rel,
         origin=Origin(rel, 1, 1),
+        short_title=f.text("short_title", limit=120),
     )
 
 
-def _cites(f: Fields, block_id: str, errors: Collector) -> tuple[CiteRef, ...]:
+def _hidden(char: str) -> str:
+    """Name a refused character so the user can find it: 'the invisible character U+200B (...)'."""
+    name = unicodedata.name(char, "")
+    kind = "control character" if unicodedata.category(char) == "Cc" else "invisible character"
+    return f"the {kind} U+{ord(char):04X}" + (f" ({name})" if name else "")
+
+
+def _cites(f: Fields, block_id: str, errors: Collector, *, required: bool,
+           sources: Collection[str] | None) -> tuple[CiteRef, ...]:
     value = f.data.get("cites")
     if value is None:
+        if required and "cites" in f.data:
+            f.fail("cites", f"'cites' of block '{block_id}' is empty: cite at least one source")
         return ()
     if not isinstance(value, YList):
         f.fail("cites", f"'cites' of block '{block_id}' must be a list of "
@@ -265,9 +310,13 @@ def _cites(f: Fields, block_id: str, errors: Collector) -> tuple[CiteRef, ...]:
         quote = cf.text("quote", required=True)
         if source is None or quote is None:
             continue
+        if sources is not None and source not in sources:
+            cf.fail("source", f"block '{block_id}' cites unknown source '{printable(source)}'"
+                              f"{_suggest(source, sources)}; sources are files in "
+                              "content/sources/")
         if (bad := _INVISIBLE.search(quote)) is not None:
-            cf.fail("quote", f"quote in block '{block_id}' contains the invisible character "
-                             f"U+{ord(bad.group()):04X}: delete it and retype the passage")
+            cf.fail("quote", f"quote in block '{block_id}' contains {_hidden(bad.group())}: "
+                             "delete it and retype the passage")
             continue
         if len(quote.split()) < MIN_QUOTE_WORDS:
             cf.fail("quote", f"quote in block '{block_id}' is too short "
@@ -280,8 +329,12 @@ def _cites(f: Fields, block_id: str, errors: Collector) -> tuple[CiteRef, ...]:
     return tuple(refs)
 
 
-def load_blocks(path: Path, root: Path, audiences: Iterable[str],
-                errors: Collector) -> list[Block]:
+def load_blocks(path: Path, root: Path, audiences: Iterable[str], errors: Collector, *,
+                sources: Collection[str] | None = None,
+                declared: set[str] | None = None) -> list[Block]:
+    """The valid blocks of one file. `sources`: source ids a cite may name (None: not checked).
+    `declared` collects every well-formed block id, valid block or not, so that a brief using an
+    invalid block is not reported a second time as using an unknown one."""
     rel = relpath(path, root)
     data = load_yaml(path, root)
     if data is None:
@@ -298,12 +351,21 @@ def load_blocks(path: Path, root: Path, audiences: Iterable[str],
                                     data.at(i)))
             continue
         bid = item.get("id")
-        if not isinstance(bid, str):
-            errors.add(ContentError("block is missing 'id' (lowercase letters, digits, hyphens)",
+        if isinstance(bid, int) and not isinstance(bid, bool):
+            bid = str(bid)  # an all-digit id such as 2023 is a valid id, read as a number
+        if "id" not in item:
+            errors.add(ContentError("block is missing 'id': start each block with '- id: ' and "
+                                    "an id of lowercase letters, digits and hyphens",
                                     item.origin))
+            continue
+        if not isinstance(bid, str):
+            errors.add(ContentError("block 'id' must be text of lowercase letters, digits and "
+                                    "hyphens (e.g. 'casualties-2023')", item.at("id")))
             continue
         if not _check_id(bid, item.at("id"), "block", errors):
             continue
+        if declared is not None:
+            declared.add(bid)
         f = Fields(item, f"block '{bid}'", errors)
         btype = f.choice("type", BLOCK_TYPES, required=True)
         if btype is None:
@@ -337,13 +399,13 @@ def load_blocks(path: Path, root: Path, audiences: Iterable[str],
                     wording.append((name, text))
         words = f.text("words", required="words" in required)
         if words is not None and (bad := _INVISIBLE.search(words)) is not None:
-            f.fail("words", f"'words' of block '{bid}' contains the invisible character "
-                            f"U+{ord(bad.group()):04X}: delete it")
+            f.fail("words", f"'words' of block '{bid}' contains {_hidden(bad.group())}: "
+                            "delete it")
         blocks.append(Block(
             id=bid,
             type=btype,
             text=f.text("text", required="text" in required),
-            cites=_cites(f, bid, errors),
+            cites=_cites(f, bid, errors, required="cites" in required, sources=sources),
             origin=item.origin,
             title=f.text("title", limit=200),
             audiences=tuple(audience_list) if audience_list is not None else None,
@@ -368,7 +430,7 @@ def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
                errors: Collector) -> Brief | None:
     rel = relpath(path, root)
     bid = path.stem
-    if not _check_id(bid, Origin(rel), "brief", errors):
+    if not _check_id(bid, Origin(rel, 1, 1), "brief", errors, from_file=True):
         return None
     data = load_yaml(path, root)
     if not isinstance(data, YMap):
@@ -378,7 +440,7 @@ def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
     f = Fields(data, f"brief '{bid}'", errors)
     f.check_keys({"title", "date", "audiences", "sections"},
                  {"subtitle", "author", "language", "keywords", "meeting", "summary", "about",
-                  "citation_style"})
+                  "citation_style", "templates"})
     brief_audiences = []
     for name, where in f.text_list("audiences"):
         if name not in audiences:
@@ -389,7 +451,7 @@ def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
             errors.add(ContentError(f"audience '{name}' is listed twice", where))
         else:
             brief_audiences.append(name)
-    if "audiences" in data and not brief_audiences and not f.text_list("audiences"):
+    if "audiences" in data and data["audiences"] in (None, []):
         f.fail("audiences", f"brief '{bid}' names no audiences: list at least one, e.g. "
                             "[parliamentary, ngo, student]")
     meeting = None
@@ -416,9 +478,9 @@ def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
     if raw_sections is not None and not isinstance(raw_sections, YList):
         f.fail("sections", f"'sections' of brief '{bid}' must be a list of "
                            "{id, title, blocks: [...]}")
+    elif "sections" in data and not raw_sections:  # null or []
+        f.fail("sections", f"brief '{bid}' has no sections: add at least one")
     elif raw_sections is not None:
-        if not raw_sections:
-            f.fail("sections", f"brief '{bid}' has no sections: add at least one")
         seen: dict[str, Origin] = {}
         for i, item in enumerate(raw_sections):
             if not isinstance(item, YMap):
@@ -461,7 +523,20 @@ def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
         summary=f.id_list("summary"),
         about=f.text("about"),
         citation_style=tuple(styles),
+        templates=_folder(f, "templates", root),
     )
+
+
+def _folder(f: Fields, key: str, root: Path) -> Path | None:
+    value = f.text(key)
+    if value is None:
+        return None
+    path = (root / value).resolve()
+    if not path.is_relative_to(root.resolve()) or not path.is_dir():
+        f.fail(key, f"'{key}' of {f.what} must name a folder inside the project; "
+                    f"'{printable(value)}' is not one")
+        return None
+    return path
 
 
 def load_audience(folder: Path, root: Path, errors: Collector) -> Audience | None:
@@ -490,23 +565,25 @@ def load_audience(folder: Path, root: Path, errors: Collector) -> Audience | Non
                     Origin(rel, 1, 1), f.text("description"))
 
 
-def discover_audiences(root: Path, errors: Collector) -> dict[str, Audience]:
+def discover_audiences(root: Path, trees: tuple[Path, ...],
+                       errors: Collector) -> dict[str, Audience]:
+    """Every folder with an audience.yaml in any template tree; the most specific one wins."""
     found: dict[str, Audience] = {}
-    templates = root / "templates"
-    if not templates.is_dir():
-        return found
-    for folder in sorted(p for p in templates.iterdir() if p.is_dir()):
-        if folder.name.startswith(("_", ".")) or not (folder / "audience.yaml").is_file():
-            continue
-        if (aud := load_audience(folder, root, errors)) is not None:
-            found[aud.name] = aud
-    return found
+    for tree in trees:
+        for folder in sorted(p for p in tree.iterdir() if p.is_dir()):
+            if (folder.name in found or folder.name.startswith(("_", "."))
+                    or not (folder / "audience.yaml").is_file()):
+                continue
+            if (aud := load_audience(folder, root, errors)) is not None:
+                found[aud.name] = aud
+    return dict(sorted(found.items()))
 
 
-def load_content(root: Path) -> Content:
+def load_content(root: Path, trees: tuple[Path, ...] | None = None) -> Content:
     """Load and cross-check a whole project; raise Problems listing everything that is wrong."""
     errors = Collector()
-    audiences = _guard(errors, lambda: discover_audiences(root, errors)) or {}
+    trees = trees if trees is not None else (root / "templates",)
+    audiences = _guard(errors, lambda: discover_audiences(root, trees, errors)) or {}
     if not audiences:
         errors.add(ContentError("no audiences found: each audience is a folder under templates/ "
                                 "with an audience.yaml", Origin("templates")))
@@ -519,10 +596,19 @@ def load_content(root: Path) -> Content:
         if not path.with_suffix(".yaml").is_file():
             errors.add(ContentError(f"source text has no metadata file: add "
                                     f"{relpath(path.with_suffix('.yaml'), root)}",
-                                    Origin(relpath(path, root))))
+                                    Origin(relpath(path, root), 1, 1)))
+    # A cite may name any source that has a metadata file; one that failed to load is
+    # reported once, where it is, not again at every block citing it.
+    source_ids = sorted(p.stem for p in (root / "content" / "sources").glob("*.yaml"))
+    declared: set[str] = set()
     blocks: dict[str, Block] = {}
+    all_block_files_read = True
     for path in sorted((root / "content" / "blocks").glob("*.yaml")):
-        for block in _guard(errors, lambda p=path: load_blocks(p, root, audiences, errors)) or []:
+        loaded = _guard(errors, lambda p=path: load_blocks(
+            p, root, audiences, errors, sources=source_ids, declared=declared))
+        if loaded is None:  # the file itself is unreadable: which ids it holds is unknown
+            all_block_files_read = False
+        for block in loaded or []:
             if block.id in blocks:
                 errors.add(ContentError(f"block id '{block.id}' is already used at "
                                         f"{blocks[block.id].origin}: rename one", block.origin))
@@ -533,7 +619,8 @@ def load_content(root: Path) -> Content:
         brief = _guard(errors, lambda p=path: load_brief(p, root, audiences, errors))
         if brief is not None:
             briefs[brief.id] = brief
-    _cross_check(blocks, sources, briefs, errors)
+    # When a block file cannot be read at all, every id in it would be reported as unknown too.
+    _cross_check(blocks, declared if all_block_files_read else None, briefs, errors)
     errors.raise_if_any()
     return Content(root=root, sources=sources, blocks=blocks, briefs=briefs, audiences=audiences,
                    warnings=tuple(_metadata_warnings(sources)))
@@ -550,29 +637,27 @@ def _guard(errors: Collector, load: Any) -> Any:
     return None
 
 
-def _cross_check(blocks: dict[str, Block], sources: dict[str, Source],
+def _cross_check(blocks: dict[str, Block], declared: set[str] | None,
                  briefs: dict[str, Brief], errors: Collector) -> None:
-    for block in blocks.values():
-        for ref in block.cites:
-            if ref.source_id not in sources:
-                errors.add(ContentError(
-                    f"block '{block.id}' cites unknown source '{printable(ref.source_id)}'"
-                    f"{_suggest(ref.source_id, sources)}; sources are files in content/sources/",
-                    ref.origin))
+    """References between files. (Cites are checked against the sources in load_blocks.)
+
+    `declared`: every block id written in a block file, valid block or not; None when some block
+    file could not be read, so unknown block ids cannot be told apart and are not reported.
+    """
     for brief in briefs.values():
         refs = list(brief.summary) + [r for s in brief.sections for r in s.blocks]
         for ref in refs:
-            if ref.id not in blocks:
+            if declared is not None and ref.id not in blocks and ref.id not in declared:
                 errors.add(ContentError(
-                    f"brief '{brief.id}' uses unknown block '{ref.id}'{_suggest(ref.id, blocks)}",
-                    ref.origin))
+                    f"brief '{brief.id}' uses unknown block '{ref.id}'{_suggest(ref.id, blocks)}; "
+                    "block ids are defined in content/blocks/*.yaml", ref.origin))
         seen: dict[str, Origin] = {}
         for section in brief.sections:
             for ref in section.blocks:
                 if ref.id in seen:
                     errors.add(ContentError(f"block '{ref.id}' is used twice in brief "
-                                            f"'{brief.id}' (first at line {seen[ref.id].line})",
-                                            ref.origin))
+                                            f"'{brief.id}' (first at line {seen[ref.id].line}): "
+                                            "remove one", ref.origin))
                 seen[ref.id] = ref.origin
 
 

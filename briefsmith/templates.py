@@ -1,0 +1,205 @@
+"""Where templates, stylesheets, images and CSL files come from, most specific first.
+
+For one audience the chain is: a `--templates DIR` tree (or the brief's or the project config's
+`templates` folder), then the project's `templates/<audience>/` and `templates/_base/`, then the
+built-in defaults shipped in the package. Each tree contributes its `<audience>/` folder, then
+its `_base/` folder. A file found earlier wins; a template can `{% extends %}` the one it
+replaces and override only named blocks. Every `style.css` on the chain is loaded, general first,
+so a specific one only needs the rules it changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from jinja2 import nodes
+
+from .errors import TemplateError
+from .load import relpath
+from .models import Origin
+
+BUILTIN = Path(__file__).parent / "templates"
+BASE = "_base"
+ENTRY = "brief.html.j2"
+MAX_ASSET_BYTES = 2_000_000
+TEMPLATE_SUFFIXES = (".j2", ".css", ".yaml", ".csl", ".png", ".jpg", ".jpeg", ".svg")
+
+
+def template_trees(root: Path, *extra: Path | None) -> tuple[Path, ...]:
+    """The template trees in order of precedence, each folder once."""
+    trees: list[Path] = []
+    for tree in (*extra, root / "templates", BUILTIN):
+        if tree is not None and tree.is_dir() and tree.resolve() not in [t.resolve()
+                                                                         for t in trees]:
+            trees.append(tree)
+    return tuple(trees)
+
+
+class _RecordingLoader(jinja2.FileSystemLoader):
+    """Remembers which file each template name resolved to, for `--explain`."""
+
+    def __init__(self, folders: list[str], record: dict[str, str], root: Path) -> None:
+        super().__init__(folders)
+        self.record = record
+        self.root = root
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, object]:
+        source, filename, uptodate = super().get_source(environment, template)
+        self.record.setdefault(template, relpath(Path(filename), self.root))
+        return source, filename, uptodate
+
+
+@dataclass
+class TemplateChain:
+    audience: str
+    folders: tuple[Path, ...]  # most specific first
+    root: Path
+    house_css: str = ""
+    used: dict[str, str] = field(default_factory=dict)
+
+    def environment(self) -> jinja2.Environment:
+        return jinja2.Environment(
+            loader=_RecordingLoader([str(f) for f in self.folders], self.used, self.root),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def searched(self) -> str:
+        return ", ".join(relpath(f, self.root) + "/" for f in self.folders)
+
+    def winner(self, name: str) -> Path | None:
+        for folder in self.folders:
+            path = folder / name
+            if path.is_file():
+                return path
+        return None
+
+    def stylesheet(self) -> str:
+        parts = []
+        for folder in reversed(self.folders):
+            css = folder / "style.css"
+            if css.is_file():
+                self.used.setdefault(f"style.css ({relpath(folder, self.root)})",
+                                     relpath(css, self.root))
+                parts.append(f"/* {relpath(css, self.root)} */\n{css.read_text('utf-8')}")
+        if self.house_css:
+            parts.append(self.house_css)
+        return "\n".join(parts)
+
+    def asset(self, name: str) -> str:
+        """An image from the chain as a data: URL, so HTML output stays one file."""
+        path = self.winner(name)
+        if path is None:
+            raise TemplateError(f"asset '{name}' not found; searched: {self.searched()}")
+        data = path.read_bytes()
+        if len(data) > MAX_ASSET_BYTES:
+            raise TemplateError(f"asset '{name}' is {len(data):,} bytes; the limit is "
+                                f"{MAX_ASSET_BYTES:,}", Origin(relpath(path, self.root)))
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if not kind.startswith("image/"):
+            raise TemplateError(f"asset '{name}' is not an image", Origin(relpath(path, self.root)))
+        self.used.setdefault(name, relpath(path, self.root))
+        return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+    def names(self) -> list[str]:
+        found: set[str] = set()
+        for folder in self.folders:
+            found.update(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                         if p.is_file() and p.suffix in TEMPLATE_SUFFIXES)
+        return sorted(found)
+
+    def blocks_of(self, name: str) -> list[str]:
+        path = self.winner(name)
+        if path is None or path.suffix != ".j2":
+            return []
+        tree = self.environment().parse(path.read_text("utf-8"))
+        return [b.name for b in tree.find_all(nodes.Block)]
+
+    def stale_overrides(self, name: str = ENTRY) -> list[str]:
+        """Blocks a template overrides that no template it extends defines any more."""
+        warnings = []
+        env = self.environment()
+        path = self.winner(name)
+        seen: set[Path] = set()
+        while path is not None and path not in seen:
+            seen.add(path)
+            tree = env.parse(path.read_text("utf-8"))
+            parent = next(tree.find_all(nodes.Extends), None)
+            if parent is None or not isinstance(parent.template, nodes.Const):
+                break
+            parent_name = parent.template.value
+            parent_path = self._parent_file(parent_name, path)
+            if parent_path is None:
+                break
+            ancestors = self._all_blocks(env, parent_path)
+            for block in tree.find_all(nodes.Block):
+                if block.name not in ancestors:
+                    warnings.append(
+                        f"{relpath(path, self.root)}:{block.lineno}: warning: block "
+                        f"'{block.name}' overrides nothing in {parent_name} "
+                        f"({relpath(parent_path, self.root)}): it is never shown; blocks there: "
+                        f"{', '.join(sorted(ancestors))}")
+            path = parent_path
+        return warnings
+
+    def _parent_file(self, name: str, child: Path) -> Path | None:
+        # Jinja resolves `extends` through the same search path, so a same-named parent is the
+        # next file of that name after the child on the chain.
+        candidates = [f / name for f in self.folders if (f / name).is_file()]
+        if child in candidates:
+            later = candidates[candidates.index(child) + 1:]
+            return later[0] if later else None
+        return candidates[0] if candidates else None
+
+    def _all_blocks(self, env: jinja2.Environment, path: Path) -> set[str]:
+        names: set[str] = set()
+        seen: set[Path] = set()
+        current: Path | None = path
+        while current is not None and current not in seen:
+            seen.add(current)
+            tree = env.parse(current.read_text("utf-8"))
+            names.update(b.name for b in tree.find_all(nodes.Block))
+            parent = next(tree.find_all(nodes.Extends), None)
+            if parent is None or not isinstance(parent.template, nodes.Const):
+                break
+            current = self._parent_file(parent.template.value, current)
+        return names
+
+
+def chain_for(root: Path, audience: str, trees: tuple[Path, ...],
+              house_css: str = "") -> TemplateChain:
+    folders = []
+    for tree in trees:
+        for sub in (audience, BASE):
+            folder = tree / sub
+            if folder.is_dir():
+                folders.append(folder)
+    return TemplateChain(audience, tuple(folders), root, house_css)
+
+
+def copy_builtin(root: Path, audience: str, name: str) -> Path:
+    """Copy a built-in template into the project for editing; never overwrite a file."""
+    source = None
+    for sub in (audience, BASE):
+        if (BUILTIN / sub / name).is_file():
+            source = BUILTIN / sub / name
+            break
+    if source is None:
+        names = sorted({p.name for sub in (audience, BASE) if (BUILTIN / sub).is_dir()
+                        for p in (BUILTIN / sub).iterdir() if p.is_file()})
+        raise TemplateError(f"no built-in template '{name}' for audience '{audience}'; "
+                            f"built-in files: {', '.join(names)}")
+    target = root / "templates" / audience / name
+    if target.exists():
+        raise TemplateError(f"{relpath(target, root)} already exists and was not overwritten: "
+                            "edit it, or move it away and copy again")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return target
