@@ -23,7 +23,7 @@ from .errors import TemplateError
 from .load import relpath
 from .models import Origin
 
-BUILTIN = Path(__file__).parent / "templates"
+BUILTIN = Path(__file__).parent / "assets" / "templates"
 BASE = "_base"
 ENTRY = "brief.html.j2"
 MAX_ASSET_BYTES = 2_000_000
