@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
     except KeyboardInterrupt:
         print("briefsmith: interrupted; earlier outputs are unchanged", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
 
 
 def _warn(lines: list[str] | tuple[str, ...]) -> None:

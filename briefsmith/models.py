@@ -187,7 +187,7 @@ class Brief:
     origin: Origin
     subtitle: str | None = None
     author: str | None = None
-    language: str = "en-GB"
+    language: str | None = None  # None: the project config's language, else en-GB
     keywords: tuple[str, ...] = ()
     meeting: Meeting | None = None
     summary: tuple[BlockRef, ...] = ()

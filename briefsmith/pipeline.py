@@ -16,6 +16,7 @@ from .errors import BriefsmithError, Collector, ContentError, Problems, RenderEr
 from .models import Audience, Brief, Content
 from .render import (
     build_context,
+    language_of,
     fill_citations,
     ordered_occurrences,
     render_first_pass,
@@ -123,12 +124,14 @@ def render_one(project: Project, selection: Selection, formats: tuple[str, ...],
     templates = project.chain(brief, audience)
     style = find_style(selection.style, root, templates.folders)
     stem = Path(brief.id) / f"{brief.id}-{audience.name}"
-    outputs, warnings = [], list(templates.stale_overrides())
+    outputs: list[Output] = []
+    warnings: list[str] = []
     for fmt in formats:
         context = build_context(selection, content.citations, fmt, project.config)
         first, recorder = render_first_pass(templates, context, content.citations)
         occurrences = ordered_occurrences(first, recorder)
-        formatted = format_citations(occurrences, style, brief.language, cache_dir)
+        formatted = format_citations(occurrences, style, language_of(brief, project.config),
+                                     cache_dir)
         html = fill_citations(first, formatted, audience.notes, fmt)
         require_alt_text(html, templates)
         used = tuple(sorted({**templates.used, f"{style.stem}.csl": _rel(style, root)}.items()))
@@ -153,7 +156,8 @@ def render_one(project: Project, selection: Selection, formats: tuple[str, ...],
                      for msg in log.warnings]
         outputs.append(Output(brief.id, audience.name, fmt, stem.with_suffix(".pdf"), data,
                               pages, used))
-    return outputs, warnings
+    # checked after rendering, so that a syntax error is reported by the render, with its line
+    return outputs, templates.stale_overrides() + warnings
 
 
 def _rel(path: Path, root: Path) -> str:

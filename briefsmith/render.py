@@ -26,7 +26,7 @@ from .csl import Formatted
 from .errors import ContentError, TemplateError
 from .load import relpath
 from .markup import MarkupLimitError, inline_html, markdown_html
-from .models import Block, Citation, Origin, Source
+from .models import Block, Brief, Citation, Origin, Source
 from .select import Selection
 from .templates import ENTRY, TemplateChain
 
@@ -183,6 +183,10 @@ class ConfigView:
     paper: str
 
 
+def language_of(brief: Brief, config: Config) -> str:
+    return brief.language or config.language or "en-GB"
+
+
 def build_context(selection: Selection, citations: dict[str, tuple[Citation, ...]],
                   output_format: str, config: Config) -> dict[str, Any]:
     brief, audience = selection.brief, selection.audience
@@ -201,7 +205,8 @@ def build_context(selection: Selection, citations: dict[str, tuple[Citation, ...
         "brief": BriefView(
             id=brief.id, title=brief.title, subtitle=brief.subtitle,
             date=display_date(brief.date) or brief.date, date_iso=brief.date,
-            author=brief.author, language=brief.language, keywords=brief.keywords,
+            author=brief.author, language=language_of(brief, config),
+            keywords=brief.keywords,
             meeting=meeting, about=_markdown(brief.about, brief.origin) or None,
         ),
         "audience": AudienceView(audience.name, audience.label, audience.description,

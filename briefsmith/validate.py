@@ -43,8 +43,8 @@ NOTE_MODES = ("footnotes", "endnotes", "in-text")
 
 # Characters that make text look different from what it is: refused in quotes.
 _INVISIBLE = re.compile(
-    "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u2069\ufeff]"
+    "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 
 BLOCK_KEYS: dict[str, tuple[set[str], set[str]]] = {
@@ -505,7 +505,7 @@ def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
             sections.append(Section(sid, title, refs, item.origin, sf.text("intro")))
     title = f.text("title", required=True, limit=300)
     date = f.pattern("date", FULL_DATE_RE, "YYYY-MM-DD in quotes", required=True)
-    language = f.pattern("language", LANG_RE, "a language tag such as en-GB") or "en-GB"
+    language = f.pattern("language", LANG_RE, "a language tag such as en-GB")
     if title is None or date is None:
         return None
     return Brief(

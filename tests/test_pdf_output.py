@@ -64,7 +64,7 @@ def test_metadata_title_author_language_keywords(built_sample: Path, brief: str,
     assert meta.get("/Keywords") == ", ".join(model.keywords)
     assert meta.get("/CreationDate", "").startswith("D:" + model.date.replace("-", ""))
     root = reader.trailer["/Root"]
-    assert root["/Lang"] == model.language
+    assert root["/Lang"] == (model.language or "en-GB")
     assert bool(root["/MarkInfo"]["/Marked"])  # tagged PDF
     assert "/StructTreeRoot" in root
 
