@@ -16,8 +16,8 @@ from .errors import BriefsmithError, Collector, ContentError, Problems, RenderEr
 from .models import Audience, Brief, Content
 from .render import (
     build_context,
-    language_of,
     fill_citations,
+    language_of,
     ordered_occurrences,
     render_first_pass,
     require_alt_text,

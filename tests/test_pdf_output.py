@@ -6,12 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from pypdf import PdfReader
 
 from briefsmith.pipeline import load_and_verify
 from briefsmith.select import select
-
-from conftest import REPO
 
 CONTENT = load_and_verify(REPO)
 OUTPUTS = [(b, a) for b in sorted(CONTENT.briefs) for a in CONTENT.briefs[b].audiences]

@@ -57,7 +57,7 @@ def override_tree(root: Path, name: str, audience: str, html: str) -> Path:
 
 def test_stacked_overrides_most_specific_wins(project: Path, cli) -> None:
     cli_tree = override_tree(project, "cli-templates", "ngo", "<p>FROM-CLI-TREE</p>")
-    brief_tree = override_tree(project, "brief-templates", "ngo", "<p>FROM-BRIEF-TREE</p>")
+    override_tree(project, "brief-templates", "ngo", "<p>FROM-BRIEF-TREE</p>")
     run = cli(project, "--templates", str(cli_tree), "build", "--audience", "ngo",
               "--format", "html", "--explain")
     assert run.code == 0, run.err

@@ -104,13 +104,15 @@ def test_unknown_type_with_did_you_mean(project: Path, cli) -> None:
                  "'boats-first-year'; allowed keys: as_of, audiences, cites, figure, id, text, "
                  "title, type, wording", id="key-of-another-type"),
     pytest.param(BLOCKS, "      quote: 'Critics", "      qoute: 'Critics",
+                 "content/blocks/harbour.yaml:16:7: cite 1 of block 'critics-view' is missing "
+                 "required key 'quote': add the line 'quote: ...'\n"
                  "content/blocks/harbour.yaml:17:7: unknown key 'qoute' in cite 1 of block "
                  "'critics-view' (did you mean 'quote'?); allowed keys: quote, source",
                  id="cite-typo"),
     pytest.param(BRIEF, 'subtitle: "A fixture brief"', 'subtitel: "A fixture brief"',
                  "briefs/harbour.yaml:2:1: unknown key 'subtitel' in brief 'harbour' (did you mean "
                  "'subtitle'?); allowed keys: about, audiences, author, citation_style, date, "
-                 "keywords, language, meeting, sections, subtitle, summary, title",
+                 "keywords, language, meeting, sections, subtitle, summary, templates, title",
                  id="brief-typo"),
     pytest.param(BRIEF, '    title: "Views"', '    title: "Views"\n    intro_text: "Hi"',
                  "briefs/harbour.yaml:14:5: unknown key 'intro_text' in section 2 of brief "
@@ -119,12 +121,13 @@ def test_unknown_type_with_did_you_mean(project: Path, cli) -> None:
     pytest.param(SOURCE, 'authors: ["Ada Byron"]', 'author: ["Ada Byron"]',
                  "content/sources/harbour-report.yaml:5:1: unknown key 'author' in source "
                  "'harbour-report' (did you mean 'authors'?); allowed keys: accessed, authors, "
-                 "editors, kind, label, notes, outlet, perspective, published, title, url",
+                 "editors, kind, label, notes, outlet, perspective, published, short_title, title, "
+                 "url",
                  id="source-typo"),
 ])
 def test_unknown_key(project: Path, cli, rel: str, old: str, new: str, line: str) -> None:
     edit(project, rel, old, new)
-    assert_fails(cli(project, "check"), project, line)
+    assert_fails(cli(project, "check"), project, *line.split("\n"))
 
 
 @pytest.mark.parametrize(("old", "new", "line"), [
@@ -195,7 +198,7 @@ def test_brief_without_sections(project: Path, cli, value: str) -> None:
     text = (project / BRIEF).read_text()
     write(project, BRIEF, text.split("sections:")[0] + f"sections:{value}\n")
     run = cli(project, "check")
-    col = 9 if value == "" else 11
+    col = 10 if value == "" else 11
     assert_fails(run, project, f"briefs/harbour.yaml:8:{col}: brief 'harbour' has no sections: "
                                "add at least one")
 
@@ -328,7 +331,7 @@ def test_block_used_twice_in_a_brief(project: Path, cli) -> None:
     edit(project, BRIEF, "blocks: [critics-view, quay-question]",
          "blocks: [critics-view, quay-question, boats-first-year]")
     assert_fails(cli(project, "check"), project,
-                 "briefs/harbour.yaml:14:44: block 'boats-first-year' is used twice in brief "
+                 "briefs/harbour.yaml:14:43: block 'boats-first-year' is used twice in brief "
                  "'harbour' (first at line 11): remove one")
 
 
@@ -343,7 +346,7 @@ def test_summary_may_repeat_a_section_block(project: Path, cli) -> None:
                  "'parliamentary'?); each audience is a folder under templates/ (known: ngo, "
                  "parliamentary, student)", id="brief"),
     pytest.param(BRIEF, "[parliamentary, ngo, student]", "[parliamentary, ngo, ngo]",
-                 "briefs/harbour.yaml:4:32: audience 'ngo' is listed twice", id="brief-twice"),
+                 "briefs/harbour.yaml:4:33: audience 'ngo' is listed twice", id="brief-twice"),
     pytest.param(BLOCKS, "  type: question\n", "  type: question\n  audiences: [studnt]\n",
                  "content/blocks/harbour.yaml:29:15: unknown audience 'studnt' in block "
                  "'quay-question' (did you mean 'student'?); known: ngo, parliamentary, student",
@@ -375,7 +378,8 @@ def test_known_audiences_and_wording_pass(project: Path, cli) -> None:
                  "YYYY-MM-DD in quotes", id="brief-date-needs-a-day"),
     pytest.param(BRIEF, 'date: "2026-11-23"', 'date: "2026-02-30"',
                  "briefs/harbour.yaml:3:7: 'date' of brief 'harbour' is '2026-02-30', which is not "
-                 "a date in the calendar: check the day and month", id="brief-date-not-in-calendar"),
+                 "a date in the calendar: check the day and month",
+                 id="brief-date-not-in-calendar"),
     pytest.param(BLOCKS, 'as_of: "2026"', 'as_of: "March 2026"',
                  "content/blocks/harbour.yaml:5:10: 'as_of' of block 'boats-first-year' is 'March "
                  "2026'; write it as YYYY, YYYY-MM or YYYY-MM-DD in quotes", id="fact-as-of"),
@@ -492,7 +496,7 @@ def test_check_lists_every_problem_of_a_file(project: Path, cli) -> None:
         "'text'?); allowed keys: as_of, audiences, cites, figure, id, text, title, type, wording",
         "content/blocks/extra.yaml:4:10: 'as_of' of block 'extra-fact' is 'last year'; write it "
         "as YYYY, YYYY-MM or YYYY-MM-DD in quotes",
-        "content/blocks/extra.yaml:5:21: unknown audience 'press' in block 'extra-fact'; known: "
+        "content/blocks/extra.yaml:5:20: unknown audience 'press' in block 'extra-fact'; known: "
         "ngo, parliamentary, student",
         "content/blocks/extra.yaml:7:15: block 'extra-fact' cites unknown source "
         "'harbour-reports' (did you mean 'harbour-report'?); sources are files in "
