@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import time
 from pathlib import Path
 
 from . import __version__
@@ -36,6 +38,20 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--explain", action="store_true",
                        help="print the file that won for every template, stylesheet and "
                             "citation style used")
+    build.add_argument("--force", action="store_true",
+                       help="rebuild every output, even those whose inputs did not change")
+    build.add_argument("--shard", default=None, metavar="K/N",
+                       help="build only share K of N (a stable split by brief and audience, "
+                            "for CI matrices)")
+    build.add_argument("--report", nargs="?", const="", default=None, metavar="PATH",
+                       help="write a change report (default: output/CHANGES.md), also when "
+                            "the build fails")
+    watch = sub.add_parser("watch", help="rebuild what a saved file affects, until Ctrl-C",
+                           description="Watch the project and rebuild the outputs a saved "
+                                       "file affects.")
+    watch.add_argument("--audience", help="only this audience")
+    watch.add_argument("--format", default="pdf,html", help="pdf, html or pdf,html")
+    watch.add_argument("--interval", type=float, default=0.5, help="seconds between looks")
     sub.add_parser("check", help="validate content and verify every quote; writes nothing",
                    description="Validate every file and verify every quote; writes nothing.")
     sub.add_parser("list", help="list briefs, audiences, sources and blocks",
@@ -67,10 +83,11 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
             return _list(root, override)
         if args.command == "templates":
             return _templates(root, override, args)
+        if args.command == "watch":
+            return _watch(root, override, args)
         if args.command is None:
-            return _build(root, override, [], None, "pdf,html", None, None, False)
-        return _build(root, override, args.briefs, args.audience, args.format, args.out,
-                      args.jobs, args.explain)
+            args = _parser().parse_args([*(argv or []), "build"])
+        return _build(root, override, args)
     except BriefsmithError as exc:
         for line in exc.lines():
             print(line, file=sys.stderr)
@@ -155,26 +172,125 @@ def _templates(root: Path, override: Path | None, args: argparse.Namespace) -> i
     return 0
 
 
-def _build(root: Path, override: Path | None, briefs: list[str], audience: str | None,
-           formats: str, out: Path | None, jobs: int | None, explain: bool) -> int:
-    from .pipeline import FORMATS, build
+def _formats(text: str) -> tuple[str, ...]:
+    from .pipeline import FORMATS
 
-    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
+    wanted = tuple(f.strip() for f in text.split(",") if f.strip())
     if not wanted or any(f not in FORMATS for f in wanted):
-        raise ContentError(f"--format '{formats}' is not valid: use pdf, html or pdf,html")
-    if jobs is not None and jobs < 1:
-        raise ContentError(f"-j {jobs} is not valid: give 1 or more")
-    out_dir = (out or root / "output").resolve()
-    result = build(root, out_dir, briefs or None, audience, wanted, jobs, override)
+        raise ContentError(f"--format '{text}' is not valid: use pdf, html or pdf,html")
+    return wanted
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    match = re.fullmatch(r"(\d+)/(\d+)", text)
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+        raise ContentError(f"--shard '{text}' is not valid: write K/N with 1 <= K <= N, "
+                           "e.g. 1/2")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _progress(line: str) -> None:
+    if sys.stderr.isatty():
+        print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
+    else:
+        print(line, file=sys.stderr, flush=True)
+
+
+def _build(root: Path, override: Path | None, args: argparse.Namespace) -> int:
+    import json
+
+    from .manifest import Manifest, snapshot
+
+    started = time.perf_counter()
+    wanted = _formats(args.format)
+    shard = _shard(args.shard)
+    if args.jobs is not None and args.jobs < 1:
+        raise ContentError(f"-j {args.jobs} is not valid: give 1 or more")
+    out_dir = (args.out or root / "output").resolve()
+    report = None if args.report is None else Path(args.report or out_dir / "CHANGES.md")
+    key = json.dumps({"briefs": sorted(args.briefs), "audience": args.audience,
+                      "formats": wanted, "shard": shard,
+                      "templates": str(override) if override else None}, sort_keys=True)
+    outside = [override] if override and not override.is_relative_to(root) else []
+    snap = snapshot(root, out_dir, outside)
+    manifest = Manifest.read(out_dir)
+    if not args.force and report is None and not args.explain and manifest.run_is_noop(
+            out_dir, key, snap):
+        # Nothing the project can read has changed since this command last succeeded: no YAML
+        # is parsed and the renderer is never imported.
+        count = len(manifest.runs[key]["outputs"])
+        print(f"built 0, skipped {count}, failed 0 in {time.perf_counter() - started:.2f} s "
+              "(nothing changed)")
+        return 0
+    from .pipeline import BuildRequest, build
+
+    request = BuildRequest(args.briefs or None, args.audience, wanted, args.jobs, override,
+                           args.force, shard, key, snap)
+    try:
+        result = build(root, out_dir, request, _progress)
+    except BriefsmithError as exc:
+        if report is not None:
+            _write_report(root, override, report, None, exc)
+        raise
+    finally:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
     _warn(result.warnings)
     for output in result.outputs:
         pages = f" ({output.pages} pages)" if output.pages else ""
         print(f"wrote {out_dir / output.path}{pages}")
-        if explain:
+        if args.explain:
             for name, path in output.templates:
                 print(f"  {name:<28} {path}")
-    print(f"built {len(result.outputs)} files in {result.seconds:.1f} s")
+    if report is not None:
+        _write_report(root, override, report, result, None)
+        print(f"wrote {report}")
+    print(f"built {len(result.outputs)}, skipped {len(result.skipped)}, failed {result.failed} "
+          f"in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _write_report(root: Path, override: Path | None, path: Path, result: object,
+                  error: BriefsmithError | None) -> None:
+    import datetime as dt
+
+    from .errors import Problems
+    from .pipeline import load_project
+    from .report import render_report, write_report
+
+    errors = error.errors if isinstance(error, Problems) else [error] if error else []
+    try:
+        project = load_project(root, override)
+    except BriefsmithError:
+        project = None
+    write_report(path, render_report(result, errors, project, dt.date.today()))  # type: ignore[arg-type]
+
+
+def _watch(root: Path, override: Path | None, args: argparse.Namespace) -> int:
+    """Poll the project's files and rebuild on change. Polling needs no extra dependency and
+    costs a few milliseconds per look for a project of this size."""
+    from .manifest import snapshot
+
+    out_dir = (root / "output").resolve()
+    build_args = ["build", "--format", args.format]
+    if args.audience:
+        build_args += ["--audience", args.audience]
+    build_ns = _parser().parse_args(build_args)
+    last = None
+    print(f"watching {root} (Ctrl-C to stop)", file=sys.stderr)
+    while True:
+        snap = snapshot(root, out_dir)
+        if snap != last:
+            last = snap
+            try:
+                _build(root, override, build_ns)
+            except BriefsmithError as exc:
+                for line in exc.lines():
+                    print(line, file=sys.stderr)
+                print("briefsmith: waiting for the next change", file=sys.stderr)
+        time.sleep(args.interval)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ class Config:
     language: str | None = None
     templates: Path | None = None
     citation_styles: tuple[tuple[str, str], ...] = ()
+    max_source_age_days: int | None = None
     origin: Origin | None = None
 
     def css(self) -> str:
@@ -64,7 +65,7 @@ def load_config(root: Path) -> Config:
                            Origin(rel, 1, 1))
     f = Fields(data, CONFIG_NAME, errors)
     f.check_keys(set(), {"organisation", "logo", "logo_alt", "colours", "fonts", "paper",
-                         "language", "templates", "citation_styles"})
+                         "language", "templates", "citation_styles", "max_source_age_days"})
     colours = _pairs(f, "colours", COLOUR_KEYS, errors,
                      lambda sub, key: sub.pattern(key, HEX_COLOUR_RE, "a hex colour like #1f4e79",
                                                   required=True))
@@ -93,6 +94,7 @@ def load_config(root: Path) -> Config:
         language=f.pattern("language", LANG_RE, "a language tag such as en-GB"),
         templates=templates,
         citation_styles=styles,
+        max_source_age_days=_positive_int(f, "max_source_age_days"),
         origin=Origin(rel, 1, 1),
     )
     errors.raise_if_any()
@@ -115,6 +117,16 @@ def _pairs(f: Fields, key: str, allowed: tuple[str, ...] | None, errors: Collect
         if value is not None:
             out.append((name, value))
     return tuple(out)
+
+
+def _positive_int(f: Fields, key: str) -> int | None:
+    value = f.data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        f.fail(key, f"'{key}' in {CONFIG_NAME} must be a whole number of days, e.g. 365")
+        return None
+    return value
 
 
 def _logo(f: Fields, root: Path, errors: Collector) -> str | None:

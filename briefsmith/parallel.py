@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import resource
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.pool import AsyncResult
 from typing import Any, TypeVar
@@ -29,30 +30,39 @@ def _init_worker(state: dict[str, Any], memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _call(fn: Callable[[dict[str, Any], Any], T], task: Any) -> T | BriefsmithError:
+def _call(fn: Callable[[dict[str, Any], Any], T],
+          task: Any) -> tuple[T | BriefsmithError, float]:
+    started = time.perf_counter()
     try:
-        return fn(_STATE, task)
+        outcome: T | BriefsmithError = fn(_STATE, task)
     except BriefsmithError as exc:
-        return exc
+        outcome = exc
     except MemoryError:
-        return RenderError(f"the render ran out of memory (limit {MEMORY_MB} MB per render): "
-                           "look for very large text, tables or images")
+        outcome = RenderError(f"the render ran out of memory (limit {MEMORY_MB} MB per "
+                              "render): look for very large text, tables or images")
     except RecursionError:
-        return RenderError("the document is nested too deeply to lay out")
+        outcome = RenderError("the document is nested too deeply to lay out")
+    return outcome, time.perf_counter() - started
 
 
 def run_all(fn: Callable[[dict[str, Any], Any], T], state: dict[str, Any],
-            tasks: Sequence[Any], jobs: int,
-            labels: Sequence[str]) -> list[T | BriefsmithError]:
-    """Results in task order; an error for a task is returned in its place, not raised."""
+            tasks: Sequence[Any], jobs: int, labels: Sequence[str],
+            on_done: Callable[[int, T | BriefsmithError, float], None] | None = None,
+            ) -> list[T | BriefsmithError]:
+    """Results in task order; an error for a task is returned in its place, not raised.
+    `on_done(index, outcome, seconds)` is called as each task finishes, in finishing order."""
     if not tasks:
         return []
     context = multiprocessing.get_context("fork")
     processes = max(1, min(jobs, len(tasks)))
     results: list[T | BriefsmithError] = []
     with context.Pool(processes, _init_worker, (state, MEMORY_MB), maxtasksperchild=None) as pool:
-        pending: list[AsyncResult[T | BriefsmithError]] = [
-            pool.apply_async(_call, (fn, task)) for task in tasks]
+        def report(index: int) -> Callable[[tuple[T | BriefsmithError, float]], None]:
+            return lambda done: on_done(index, *done) if on_done else None
+
+        pending: list[AsyncResult[tuple[T | BriefsmithError, float]]] = [
+            pool.apply_async(_call, (fn, task), callback=report(i))
+            for i, task in enumerate(tasks)]
         stopped = False
         for label, job in zip(labels, pending, strict=True):
             if stopped:
@@ -60,7 +70,7 @@ def run_all(fn: Callable[[dict[str, Any], Any], T], state: dict[str, Any],
                                            "stopped"))
                 continue
             try:
-                results.append(job.get(timeout=RENDER_SECONDS))
+                results.append(job.get(timeout=RENDER_SECONDS)[0])
             except multiprocessing.TimeoutError:
                 pool.terminate()
                 stopped = True

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +63,9 @@ class Output:
 class BuildResult:
     outputs: list[Output] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    failed: int = 0
     seconds: float = 0.0
 
 
@@ -123,7 +129,6 @@ def render_one(project: Project, selection: Selection, formats: tuple[str, ...],
     brief, audience = selection.brief, selection.audience
     templates = project.chain(brief, audience)
     style = find_style(selection.style, root, templates.folders)
-    stem = Path(brief.id) / f"{brief.id}-{audience.name}"
     outputs: list[Output] = []
     warnings: list[str] = []
     for fmt in formats:
@@ -136,7 +141,7 @@ def render_one(project: Project, selection: Selection, formats: tuple[str, ...],
         require_alt_text(html, templates)
         used = tuple(sorted({**templates.used, f"{style.stem}.csl": _rel(style, root)}.items()))
         if fmt == "html":
-            outputs.append(Output(brief.id, audience.name, fmt, stem.with_suffix(".html"),
+            outputs.append(Output(brief.id, audience.name, fmt, output_path(selection, fmt),
                                   html.encode("utf-8"), templates=used))
             continue
         from .pdf import render_pdf
@@ -154,7 +159,7 @@ def render_one(project: Project, selection: Selection, formats: tuple[str, ...],
             raise Problems(problems)
         warnings += [f"{brief.origin.path}: warning: {label}: renderer: {msg}"
                      for msg in log.warnings]
-        outputs.append(Output(brief.id, audience.name, fmt, stem.with_suffix(".pdf"), data,
+        outputs.append(Output(brief.id, audience.name, fmt, output_path(selection, fmt), data,
                               pages, used))
     # checked after rendering, so that a syntax error is reported by the render, with its line
     return outputs, templates.stale_overrides() + warnings
@@ -196,41 +201,144 @@ def _refusal_error(refusal: tuple[str, str], selection: Selection,
                        selection.brief.origin)
 
 
-def _render_task(state: dict[str, object], selection: Selection) -> tuple[list[Output], list[str]]:
+def fingerprint(project: Project, selection: Selection) -> dict[str, str]:
+    """A hash of every input that can change this brief-and-audience's outputs, by name."""
+    from .load import relpath
+    from .manifest import folder_hashes, hash_of, sha256, versions
+    from .pdf import FONTS_DIR
+
+    brief, audience = selection.brief, selection.audience
+    chain = project.chain(brief, audience)
+    style = find_style(selection.style, project.root, chain.folders)
+    parts = {
+        "versions": sha256(versions().encode()),
+        f"brief {brief.id}": hash_of(brief),
+        f"audience {audience.name}": hash_of(audience),
+        "house style": hash_of(project.config),
+        f"citation style {style.name}": sha256(style.read_bytes()),
+        "fonts": hash_of(folder_hashes(FONTS_DIR)),
+    }
+    for block in selection.blocks:
+        parts[f"block {block.id}"] = hash_of(block)
+        for citation in project.content.citations.get(block.id, ()):
+            parts[f"source {citation.source.id}"] = hash_of(citation.source)
+    for folder in chain.folders:
+        for name, digest in folder_hashes(folder):
+            parts[f"template {relpath(folder / name, project.root)}"] = digest
+    return parts
+
+
+def shard_of(selection: Selection, count: int) -> int:
+    """A stable shard (1..count) for a brief and audience: the same on every machine."""
+    key = f"{selection.brief.id}/{selection.audience.name}".encode()
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % count + 1
+
+
+@dataclass(frozen=True)
+class Task:
+    selection: Selection
+    formats: tuple[str, ...]
+
+
+@dataclass
+class Change:
+    """Why an output was rebuilt: which of its inputs differ from the previous build's."""
+
+    path: str
+    reasons: list[str]
+
+
+def _render_task(state: dict[str, object], task: Task) -> tuple[list[Output], list[str]]:
     """What one worker process does for one (brief, audience): everything up to PDF bytes."""
     project = state["project"]
     assert isinstance(project, Project)
-    return render_one(project, selection, state["formats"], state["cache_dir"])  # type: ignore[arg-type]
+    return render_one(project, task.selection, task.formats, state["cache_dir"])  # type: ignore[arg-type]
 
 
-def build(root: Path, out_dir: Path, brief_ids: list[str] | None = None,
-          audience: str | None = None, formats: tuple[str, ...] = FORMATS,
-          jobs: int | None = None, override: Path | None = None) -> BuildResult:
-    """Check, render every requested output in worker processes, then write them all or none."""
+@dataclass
+class BuildRequest:
+    briefs: list[str] | None = None
+    audience: str | None = None
+    formats: tuple[str, ...] = FORMATS
+    jobs: int | None = None
+    override: Path | None = None
+    force: bool = False
+    shard: tuple[int, int] | None = None
+    run_key: str | None = None  # identifies the command line, for the no-op fast path
+    snapshot: str | None = None
+
+
+def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
+          progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Check, render what changed in worker processes, then write it all or nothing."""
+    from .manifest import MANIFEST, Manifest, changed_parts, sha256
     from .output import write_all
     from .parallel import run_all
 
+    request = request or BuildRequest()
     started = time.perf_counter()
-    project = check(root, override)
+    project = check(root, request.override)
     content = project.content
     result = BuildResult(warnings=list(content.warnings))
+    manifest = Manifest.read(out_dir)
     selections = [select(content, brief, aud, project.config.citation_styles)
-                  for brief, aud in plan(content, brief_ids, audience)]
-    state = {"project": project, "formats": formats,
-             "cache_dir": out_dir / ".cache" / "citeproc"}
-    labels = [f"{s.brief.id} ({s.audience.name})" for s in selections]
-    outcomes = run_all(_render_task, state, selections, jobs or os.cpu_count() or 1, labels)
+                  for brief, aud in plan(content, request.briefs, request.audience)]
+    if request.shard:
+        selections = [s for s in selections if shard_of(s, request.shard[1]) == request.shard[0]]
+    tasks, planned, fingerprints = [], [], {}
+    for selection in selections:
+        parts = fingerprint(project, selection)
+        needed = []
+        for fmt in request.formats:
+            rel = output_path(selection, fmt).as_posix()
+            planned.append(rel)
+            inputs = sha256(json.dumps([parts, fmt], sort_keys=True).encode())
+            fingerprints[rel] = (inputs, parts)
+            if request.force or not manifest.fresh(out_dir, rel, inputs):
+                needed.append(fmt)
+                old = manifest.outputs.get(rel, {}).get("parts")
+                result.changes.append(Change(rel, changed_parts(old, parts)))
+            else:
+                result.skipped.append(rel)
+        if needed:
+            tasks.append(Task(selection, tuple(needed)))
+    labels = [f"{t.selection.brief.id} ({t.selection.audience.name})" for t in tasks]
+
+    def done(index: int, outcome: object, seconds: float) -> None:
+        if progress is not None:
+            state = "failed" if isinstance(outcome, BriefsmithError) else "built"
+            progress(f"[{index + 1}/{len(tasks)}] {state} {labels[index]} "
+                     f"({', '.join(tasks[index].formats)}) in {seconds:.1f} s")
+
+    state = {"project": project, "cache_dir": out_dir / ".cache" / "citeproc"}
+    outcomes = run_all(_render_task, state, tasks, request.jobs or os.cpu_count() or 1, labels,
+                       done)
     errors = Collector()
-    for selection, outcome in zip(selections, outcomes, strict=True):
+    for task, outcome in zip(tasks, outcomes, strict=True):
         if isinstance(outcome, Problems):
             errors.extend(outcome.errors)
         elif isinstance(outcome, BriefsmithError):
             errors.add(outcome if outcome.origin else
-                       type(outcome)(outcome.message, selection.brief.origin))
+                       type(outcome)(outcome.message, task.selection.brief.origin))
         else:
             result.outputs.extend(outcome[0])
             result.warnings.extend(w for w in outcome[1] if w not in result.warnings)
+    result.failed = len(tasks) - len([o for o in outcomes if not isinstance(o, BriefsmithError)])
+    result.seconds = time.perf_counter() - started
     errors.raise_if_any()
-    write_all(out_dir, {o.path: o.data for o in result.outputs})
+    for output in result.outputs:
+        rel = output.path.as_posix()
+        inputs, parts = fingerprints[rel]
+        manifest.outputs[rel] = {"inputs": inputs, "parts": parts, "file": sha256(output.data)}
+    if request.run_key is not None and request.snapshot is not None:
+        manifest.runs[request.run_key] = {"snapshot": request.snapshot, "outputs": planned}
+    files = {o.path: o.data for o in result.outputs}
+    files[Path(MANIFEST)] = manifest.to_bytes()
+    write_all(out_dir, files)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def output_path(selection: Selection, fmt: str) -> Path:
+    brief, audience = selection.brief.id, selection.audience.name
+    return Path(brief) / f"{brief}-{audience}.{fmt}"
