@@ -11,6 +11,8 @@ from pathlib import Path
 from . import __version__
 from .errors import BriefsmithError, ContentError
 
+FORMATS = ("pdf", "html")  # kept here, not imported: the no-op path imports no pipeline code
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -173,8 +175,6 @@ def _templates(root: Path, override: Path | None, args: argparse.Namespace) -> i
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    from .pipeline import FORMATS
-
     wanted = tuple(f.strip() for f in text.split(",") if f.strip())
     if not wanted or any(f not in FORMATS for f in wanted):
         raise ContentError(f"--format '{text}' is not valid: use pdf, html or pdf,html")

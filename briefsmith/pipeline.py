@@ -28,7 +28,7 @@ from .render import (
 from .select import Selection, select
 from .templates import TemplateChain, chain_for, template_trees
 
-FORMATS = ("pdf", "html")
+FORMATS = ("pdf", "html")  # the CLI keeps its own copy so a no-op build need not import this
 
 
 @dataclass(frozen=True)
@@ -275,8 +275,11 @@ def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
     from .output import write_all
     from .parallel import run_all
 
+    from .manifest import folder_hashes
+
     request = request or BuildRequest()
     started = time.perf_counter()
+    folder_hashes.cache_clear()  # `watch` and tests build many times in one process
     project = check(root, request.override)
     content = project.content
     result = BuildResult(warnings=list(content.warnings))
