@@ -271,11 +271,9 @@ class BuildRequest:
 def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
           progress: Callable[[str], None] | None = None) -> BuildResult:
     """Check, render what changed in worker processes, then write it all or nothing."""
-    from .manifest import MANIFEST, Manifest, changed_parts, sha256
+    from .manifest import MANIFEST, Manifest, changed_parts, folder_hashes, sha256
     from .output import write_all
     from .parallel import run_all
-
-    from .manifest import folder_hashes
 
     request = request or BuildRequest()
     started = time.perf_counter()
