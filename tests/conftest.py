@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from briefsmith.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PROGRESS = re.compile(r"^\[\d+/\d+\] (built|failed) ")
 
 
 @dataclass
@@ -22,7 +24,13 @@ class Run:
 
     @property
     def err_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.strip()]
+        """What stderr says, less the progress lines of a build."""
+        return [line for line in self.err.splitlines()
+                if line.strip() and not PROGRESS.match(line)]
+
+    @property
+    def progress_lines(self) -> list[str]:
+        return [line for line in self.err.splitlines() if PROGRESS.match(line)]
 
 
 @pytest.fixture

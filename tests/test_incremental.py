@@ -150,7 +150,7 @@ def test_report_lists_sources_older_than_the_configured_age(project: Path, cli) 
 
 def test_progress_lines_in_logs(project: Path, cli) -> None:
     run = cli(project, "build", "--format", "html", "-j", "2")
-    lines = [line for line in run.err_lines if line.startswith("[")]
+    lines = run.progress_lines
     assert sorted(line.split("] ", 1)[1].split(" in ")[0] for line in lines) == [
         f"built harbour ({a}) (html)" for a in ("ngo", "parliamentary", "student")]
 

@@ -87,8 +87,9 @@ def test_page_count_title_sections_and_bookmarks(built_sample: Path, brief: str,
         assert title in body
         assert any(title in mark for mark in bookmarks), (title, bookmarks)
     assert "Bibliography" in bookmarks or "Further reading and references" in bookmarks
-    for n in range(1, len(reader.pages) + 1):
+    for n in range(2, len(reader.pages) + 1):  # the cover page carries no running footer
         assert f"Page {n} of {len(reader.pages)}" in texts[n - 1]
+        assert model.title[:30] in flat(texts[n - 1])  # running header
 
 
 @pytest.mark.parametrize("brief", sorted(CONTENT.briefs))

@@ -123,7 +123,7 @@ def test_missing_glyph_fails_the_build_naming_the_block(project: Path, cli) -> N
 def test_failed_build_leaves_every_earlier_output_byte_identical(project: Path, cli) -> None:
     assert cli(project, "build").code == 0
     before = digest(project / "output")
-    assert len(before) == 6
+    assert len([name for name in before if name.endswith((".pdf", ".html"))]) == 6
     path = project / BLOCKS
     path.write_text(path.read_text(encoding="utf-8").replace("twice the number",
                                                              "three times the number"))
@@ -159,7 +159,8 @@ def test_same_inputs_give_byte_identical_outputs(project: Path, cli, tmp_path: P
     assert cli(project, "build", "--out", str(tmp_path / "a")).code == 0
     assert cli(project, "build", "--out", str(tmp_path / "b")).code == 0
     first, second = digest(tmp_path / "a"), digest(tmp_path / "b")
-    assert len(first) == 6 and first == second
+    assert len([name for name in first if name.endswith((".pdf", ".html"))]) == 6
+    assert first == second
 
 
 def test_outputs_are_readable_by_others(project: Path, cli) -> None:
