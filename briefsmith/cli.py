@@ -239,7 +239,7 @@ def _build(root: Path, override: Path | None, args: argparse.Namespace) -> int:
             print(file=sys.stderr)
     _warn(result.warnings)
     for output in result.outputs:
-        pages = f" ({output.pages} pages)" if output.pages else ""
+        pages = f" ({output.pages} page{'' if output.pages == 1 else 's'})" if output.pages else ""
         print(f"wrote {out_dir / output.path}{pages}")
         if args.explain:
             for name, path in output.templates:

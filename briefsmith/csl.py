@@ -155,8 +155,10 @@ def format_citations(occurrences: list[tuple[Citation, ...]], style: Path, langu
                             Origin(style.name))
     bibliography = tuple(
         (html.unescape(sid), _sanitise(entry))
-        for sid, entry in re.findall(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>(.*?)</div>',
-                                     out, re.S)
+        # pandoc writes each entry's closing tag on its own line; numeric styles nest
+        # one-line <div>s (label, text) inside an entry
+        for sid, entry in re.findall(
+            r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>\s*(.*?)\s*\n</div>', out, re.S)
     )
     result = Formatted(kind, citations, bibliography)
     if cached is not None:

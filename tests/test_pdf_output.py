@@ -14,6 +14,8 @@ from briefsmith.select import select
 
 CONTENT = load_and_verify(REPO)
 OUTPUTS = [(b, a) for b in sorted(CONTENT.briefs) for a in CONTENT.briefs[b].audiences]
+FULL = [(b, a) for b, a in OUTPUTS if a in ("parliamentary", "ngo", "student")]
+BIBLIOGRAPHY_HEADING = {"student": "Further reading and references", "minister": "Sources"}
 
 
 def pdf_path(out: Path, brief: str, audience: str) -> Path:
@@ -68,7 +70,7 @@ def test_metadata_title_author_language_keywords(built_sample: Path, brief: str,
     assert "/StructTreeRoot" in root
 
 
-@pytest.mark.parametrize(("brief", "audience"), OUTPUTS)
+@pytest.mark.parametrize(("brief", "audience"), FULL)
 def test_page_count_title_sections_and_bookmarks(built_sample: Path, brief: str,
                                                  audience: str) -> None:
     model = CONTENT.briefs[brief]
@@ -134,10 +136,13 @@ def test_bibliography_lists_each_cited_source(built_sample: Path, brief: str,
                                               audience: str) -> None:
     reader = PdfReader(pdf_path(built_sample, brief, audience))
     text = flat("\n".join(page_texts(reader)))
-    heading = "Further reading and references" if audience == "student" else "Bibliography"
+    heading = BIBLIOGRAPHY_HEADING.get(audience, "Bibliography")
     bibliography = text.rsplit(heading, 1)[1]
     selection = select(CONTENT, CONTENT.briefs[brief], CONTENT.audiences[audience])
-    cited = {c.source for b in selection.blocks for c in CONTENT.citations[b.id]}
+    shown = selection.blocks
+    if audience == "minister":  # the one-pager shows five key points and the figures only
+        shown = selection.summary[:5] + tuple(b for b in selection.blocks if b.type == "fact")
+    cited = {c.source for b in shown for c in CONTENT.citations[b.id]}
     assert cited
     for source in cited:
         # styles change capitalisation; compare the first words of the title
@@ -159,3 +164,16 @@ def test_missing_metadata_is_shown_not_invented(built_sample: Path) -> None:
     assert "n.d." in text  # no date is given by any sample source
     for source in CONTENT.sources.values():
         assert source.published is None and source.url is None
+
+
+@pytest.mark.parametrize("brief", sorted(b for b, a in OUTPUTS if a == "minister"))
+def test_minister_key_points_fit_on_one_page(built_sample: Path, brief: str) -> None:
+    reader = PdfReader(pdf_path(built_sample, brief, "minister"))
+    assert len(reader.pages) == 1
+    text = flat(page_texts(reader)[0])
+    assert "Key points" in text and "Sources" in text
+    model = CONTENT.briefs[brief]
+    selection = select(CONTENT, model, CONTENT.audiences["minister"])
+    assert 3 <= len(selection.summary) and re.search(r"\[\d\], para", text)
+    if any(b.type == "fact" for b in selection.blocks):
+        assert "Figures" in text
