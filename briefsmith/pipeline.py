@@ -15,7 +15,14 @@ from pathlib import Path
 from .citations import verify_content
 from .config import Config, load_config
 from .csl import find_style, format_citations
-from .errors import BriefsmithError, Collector, ContentError, Problems, RenderError
+from .errors import (
+    BriefsmithError,
+    Collector,
+    ContentError,
+    Problems,
+    RenderError,
+    printable,
+)
 from .models import Audience, Brief, Content
 from .render import (
     build_context,
@@ -153,11 +160,11 @@ def render_one(project: Project, selection: Selection, formats: tuple[str, ...],
         label = f"{brief.id} ({audience.name})"
         problems = [_glyph_error(msg, selection, label) for msg in log.missing_glyphs]
         problems += [_refusal_error(refusal, selection, label) for refusal in log.refused]
-        problems += [RenderError(f"{label}: renderer error: {msg}", brief.origin)
+        problems += [RenderError(f"{label}: renderer error: {printable(msg, 300)}", brief.origin)
                      for msg in log.errors]
         if problems:
             raise Problems(problems)
-        warnings += [f"{brief.origin.path}: warning: {label}: renderer: {msg}"
+        warnings += [f"{brief.origin.path}: warning: {label}: renderer: {printable(msg, 300)}"
                      for msg in log.warnings]
         outputs.append(Output(brief.id, audience.name, fmt, output_path(selection, fmt), data,
                               pages, used))

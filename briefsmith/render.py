@@ -307,17 +307,18 @@ def fill_citations(html: str, formatted: Formatted,
 
 
 _IMG = re.compile(r"<img\b[^>]*>", re.I)
-_ALT = re.compile(r"\salt\s*=", re.I)
+_ALT = re.compile(r"""\salt\s*=\s*("[^"]*\S[^"]*"|'[^']*\S[^']*')""", re.I)
 
 
 def require_alt_text(html: str, templates: TemplateChain) -> None:
-    """Tagged PDF and accessible HTML need a text alternative for every image."""
+    """Tagged PDF (PDF/UA) and accessible HTML need a text alternative for every image; PDF/UA
+    has no notion of a decorative image, so an empty alt is refused too."""
     for tag in _IMG.findall(html):
         if not _ALT.search(tag):
             where = relpath(templates.folders[0], templates.root)
-            raise TemplateError(f"image without alt text in the templates for {where}: {tag[:120]}"
-                                " - add alt=\"what it shows\" (alt=\"\" only if decorative)",
-                                Origin(where))
+            raise TemplateError(f"image without alt text in the templates for {where}: "
+                                f"{tag[:80]} - add alt=\"what it shows\" (tagged PDF needs a "
+                                "text for every image)", Origin(where))
 
 
 def ordered_occurrences(html: str, recorder: _CiteRecorder) -> list[tuple[Citation, ...]]:

@@ -33,6 +33,11 @@ class Run:
         return [line for line in self.err.splitlines() if PROGRESS.match(line)]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite the golden HTML snapshots in tests/golden/ from this build")
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]):
     """Run the real CLI in-process and capture what a user would see."""
