@@ -143,7 +143,7 @@ def _list(root: Path, override: Path | None) -> int:
 
 def _templates(root: Path, override: Path | None, args: argparse.Namespace) -> int:
     from .load import relpath
-    from .templates import chain_for, copy_builtin, template_trees
+    from .templates import chain_for, copy_builtin, display, template_trees
 
     if args.templates_command == "copy":
         target = copy_builtin(root, args.audience, args.name)
@@ -167,7 +167,7 @@ def _templates(root: Path, override: Path | None, args: argparse.Namespace) -> i
         for template in chain.names():
             winner = chain.winner(template)
             assert winner is not None
-            print(f"  {template:<24} {relpath(winner, root)}")
+            print(f"  {template:<24} {display(winner, root)}")
             blocks = chain.blocks_of(template)
             if blocks:
                 print(f"  {'':<24} blocks: {', '.join(blocks)}")

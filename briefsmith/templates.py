@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,17 +41,39 @@ def template_trees(root: Path, *extra: Path | None) -> tuple[Path, ...]:
     return tuple(trees)
 
 
-class _RecordingLoader(jinja2.FileSystemLoader):
-    """Remembers which file each template name resolved to, for `--explain`."""
+def tree_prefixes(root: Path) -> dict[str, Path]:
+    """Names that reach one tree directly, so a template can extend the one it replaces:
+    `{% extends "project/parliamentary/brief.html.j2" %}` or `"builtin/..."`."""
+    return {"project": root / "templates", "builtin": BUILTIN}
+
+
+def display(path: Path, root: Path) -> str:
+    """A path as users should see it: inside the project, or 'builtin/...' for the defaults."""
+    shown = relpath(path, root)
+    if Path(shown).is_absolute():
+        try:
+            return "builtin/" + path.resolve().relative_to(BUILTIN.resolve()).as_posix()
+        except ValueError:
+            return shown
+    return shown
+
+
+class _RecordingLoader(jinja2.BaseLoader):
+    """The chain, then the prefixed trees; remembers which file each name resolved to.
+    (A BaseLoader, because ChoiceLoader.load would bypass an overridden get_source.)"""
 
     def __init__(self, folders: list[str], record: dict[str, str], root: Path) -> None:
-        super().__init__(folders)
+        prefixed = jinja2.PrefixLoader({name: jinja2.FileSystemLoader(str(tree))
+                                        for name, tree in tree_prefixes(root).items()})
+        self.inner = jinja2.ChoiceLoader([jinja2.FileSystemLoader(folders), prefixed])
         self.record = record
         self.root = root
 
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, object]:
-        source, filename, uptodate = super().get_source(environment, template)
-        self.record.setdefault(template, relpath(Path(filename), self.root))
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        if filename is not None:
+            self.record.setdefault(template, display(Path(filename), self.root))
         return source, filename, uptodate
 
 
@@ -72,7 +95,7 @@ class TemplateChain:
         )
 
     def searched(self) -> str:
-        return ", ".join(relpath(f, self.root) + "/" for f in self.folders)
+        return ", ".join(display(f, self.root) + "/" for f in self.folders)
 
     def winner(self, name: str) -> Path | None:
         for folder in self.folders:
@@ -82,13 +105,16 @@ class TemplateChain:
         return None
 
     def stylesheet(self) -> str:
-        parts = []
-        for folder in reversed(self.folders):
-            css = folder / "style.css"
-            if css.is_file():
-                self.used.setdefault(f"style.css ({relpath(folder, self.root)})",
-                                     relpath(css, self.root))
-                parts.append(f"/* {relpath(css, self.root)} */\n{css.read_text('utf-8')}")
+        parts, seen = [], set()
+        for folder in self.folders:  # most specific first: an identical copy further down
+            css = folder / "style.css"  # the chain (a copied default) adds nothing
+            if not css.is_file() or (text := css.read_text("utf-8")) in seen:
+                continue
+            seen.add(text)
+            shown = display(css, self.root)
+            self.used.setdefault(f"style.css ({display(folder, self.root)})", shown)
+            parts.append(f"/* {shown} */\n{text}")
+        parts.reverse()  # then load them general first, so the specific ones win
         if self.house_css:
             parts.append(self.house_css)
         return "\n".join(parts)
@@ -105,7 +131,7 @@ class TemplateChain:
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if not kind.startswith("image/"):
             raise TemplateError(f"asset '{name}' is not an image", Origin(relpath(path, self.root)))
-        self.used.setdefault(name, relpath(path, self.root))
+        self.used.setdefault(name, display(path, self.root))
         return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
     def names(self) -> list[str]:
@@ -150,8 +176,12 @@ class TemplateChain:
         return warnings
 
     def _parent_file(self, name: str, child: Path) -> Path | None:
-        # Jinja resolves `extends` through the same search path, so a same-named parent is the
-        # next file of that name after the child on the chain.
+        prefix, _, rest = name.partition("/")
+        trees = tree_prefixes(self.root)
+        if rest and prefix in trees:
+            path = trees[prefix] / rest
+            return path if path.is_file() else None
+        # Otherwise Jinja resolves `extends` through the chain: the first file of that name.
         candidates = [f / name for f in self.folders if (f / name).is_file()]
         if child in candidates:
             later = candidates[candidates.index(child) + 1:]

@@ -1,0 +1,70 @@
+"""The README's "Customise your briefs" walk-through, step by step, as a new user does it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import REPO
+from PIL import Image
+from pypdf import PdfReader
+
+LOGO = REPO / "assets" / "briefsmith-sample-logo.svg"
+
+
+def test_step1_logo_and_organisation_from_the_config(project: Path, cli) -> None:
+    shutil.copy(LOGO, project / "logo.svg")
+    (project / "briefsmith.yaml").write_text(
+        'organisation: "Harbour Watch"\nlogo: "logo.svg"\ncolours:\n  accent: "#7a1f3d"\n')
+    run = cli(project, "build", "--audience", "parliamentary", "--format", "html")
+    assert run.code == 0, run.err
+    html = (project / "output/harbour/harbour-parliamentary.html").read_text()
+    assert '<img class="house-logo" src="data:image/svg+xml;base64,' in html
+    # a raster logo becomes an image object in the PDF
+    Image.new("RGB", (120, 120), "#7a1f3d").save(project / "logo.png")
+    (project / "briefsmith.yaml").write_text(
+        'organisation: "Harbour Watch"\nlogo: "logo.png"\ncolours:\n  accent: "#7a1f3d"\n')
+    run = cli(project, "build", "--audience", "parliamentary")
+    assert run.code == 0, run.err
+    html = (project / "output/harbour/harbour-parliamentary.html").read_text()
+    assert '<img class="house-logo" src="data:image/png;base64,' in html
+    assert '<span class="house-name">Harbour Watch</span>' in html
+    assert "--accent: #7a1f3d;" in html
+    reader = PdfReader(project / "output/harbour/harbour-parliamentary.pdf")
+    assert "Harbour Watch" in reader.pages[0].extract_text()
+    assert reader.pages[0]["/Resources"].get("/XObject")  # the logo is drawn on page 1
+
+
+def test_step2_override_one_block_of_the_parliamentary_template(project: Path, cli) -> None:
+    house = project / "house" / "parliamentary"
+    house.mkdir(parents=True)
+    (house / "brief.html.j2").write_text(
+        '{% extends "project/parliamentary/brief.html.j2" %}\n'
+        "{% block colophon %}<footer class=\"colophon\"><p>Prepared by the Harbour Research "
+        "Service.</p></footer>{% endblock %}\n")
+    (project / "briefsmith.yaml").write_text('templates: "house"\n')
+    run = cli(project, "build", "--audience", "parliamentary", "--explain")
+    assert run.code == 0, run.err
+    assert "  brief.html.j2                house/parliamentary/brief.html.j2" in run.out
+    assert ("  project/parliamentary/brief.html.j2 templates/parliamentary/brief.html.j2"
+            in run.out)
+    html = (project / "output/harbour/harbour-parliamentary.html").read_text()
+    assert "Prepared by the Harbour Research Service." in html
+    assert "Research briefing" in html  # everything else still comes from the original
+    assert "Disclaimer" not in html  # the replaced block is gone
+    assert not [line for line in run.err_lines if "warning: block" in line]
+
+
+def test_step3_add_an_audience_with_a_folder_only(project: Path, cli) -> None:
+    shutil.copytree(project / "templates" / "minister", project / "templates" / "press")
+    (project / "templates" / "press" / "audience.yaml").write_text(
+        "label: Press pack\ncitation_style: ieee\nnotes: in-text\n")
+    brief = project / "briefs" / "harbour.yaml"
+    brief.write_text(brief.read_text().replace("[parliamentary, ngo, student]",
+                                               "[parliamentary, ngo, student, press]"))
+    run = cli(project, "build", "--audience", "press")
+    assert run.code == 0, run.err
+    pdf = project / "output/harbour/harbour-press.pdf"
+    assert len(PdfReader(pdf).pages) == 1
+    listed = cli(project, "list")
+    assert "  press: Press pack (notes: in-text, style: ieee)" in listed.out
