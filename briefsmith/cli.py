@@ -48,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--report", nargs="?", const="", default=None, metavar="PATH",
                        help="write a change report (default: output/CHANGES.md), also when "
                             "the build fails")
+    manifest = sub.add_parser("merge-manifests",
+                              help="combine the manifests of shards built on different machines",
+                              description="Merge shard manifests (output/.briefsmith-manifest"
+                                          ".json files) into one output folder's manifest.")
+    manifest.add_argument("parts", nargs="+", type=Path, metavar="PART",
+                          help="output folders or manifest files of the shards")
+    manifest.add_argument("--out", type=Path, default=None,
+                          help="output folder to write the merged manifest to (default: "
+                               "output/ in the project)")
     watch = sub.add_parser("watch", help="rebuild what a saved file affects, until Ctrl-C",
                            description="Watch the project and rebuild the outputs a saved "
                                        "file affects.")
@@ -85,6 +94,8 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
             return _list(root, override)
         if args.command == "templates":
             return _templates(root, override, args)
+        if args.command == "merge-manifests":
+            return _merge_manifests(root, args)
         if args.command == "watch":
             return _watch(root, override, args)
         if args.command is None:
@@ -192,10 +203,30 @@ def _shard(text: str | None) -> tuple[int, int] | None:
 
 
 def _progress(line: str) -> None:
+    """A bar on a terminal; one plain line per finished output in logs (CI)."""
     if sys.stderr.isatty():
-        print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
+        done, total = (int(n) for n in line[1:line.index("]")].split("/"))
+        bar = "#" * (20 * done // total) + "-" * (20 - 20 * done // total)
+        print(f"\r\033[K[{bar}] {line}", end="", file=sys.stderr, flush=True)
     else:
         print(line, file=sys.stderr, flush=True)
+
+
+def _merge_manifests(root: Path, args: argparse.Namespace) -> int:
+    from .manifest import MANIFEST, Manifest
+    from .output import write_all
+
+    out_dir = (args.out or root / "output").resolve()
+    merged = Manifest.read(out_dir)
+    for part in args.parts:
+        folder = part.parent if part.name == MANIFEST else part
+        if not (folder / MANIFEST).is_file():
+            raise ContentError(f"{part}: no {MANIFEST} there: give a shard's output folder")
+        merged.merge(Manifest.read(folder))
+    write_all(out_dir, {Path(MANIFEST): merged.to_bytes()})
+    print(f"merged {len(args.parts)} manifest(s): {len(merged.outputs)} outputs recorded in "
+          f"{out_dir / MANIFEST}")
+    return 0
 
 
 def _build(root: Path, override: Path | None, args: argparse.Namespace) -> int:

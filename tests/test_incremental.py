@@ -110,10 +110,10 @@ def test_shards_split_the_outputs_without_overlap(two_briefs: Path, cli,
     parts = [written(run, f"/shard{k}/") for k, run in zip((1, 2, 3), runs, strict=True)]
     assert all(run.code == 0 for run in runs)
     assert sum(len(p) for p in parts) == 5 and len(set().union(*parts)) == 5
-    merged = Manifest()
-    for k in (1, 2, 3):
-        merged.merge(Manifest.read(tmp_path / f"shard{k}"))
-    assert len(merged.outputs) == 5
+    merge = cli(two_briefs, "merge-manifests", *(str(tmp_path / f"shard{k}") for k in (1, 2, 3)),
+                "--out", str(tmp_path / "all"))
+    assert merge.code == 0, merge.err
+    assert len(Manifest.read(tmp_path / "all").outputs) == 5
     again = cli(two_briefs, "build", "--format", "html", "--shard", "2/3", "--out",
                 str(tmp_path / "shard2"))
     assert written(again, "/shard2/") == set()
@@ -162,3 +162,34 @@ def test_manifest_records_inputs_by_name(project: Path, cli) -> None:
     assert {"block boats-first-year", "source harbour-report", "brief harbour",
             "template templates/ngo/style.css", "citation style chicago-notes-bibliography.csl",
             "versions", "fonts", "house style"} <= set(parts)
+
+
+def test_watch_rebuilds_after_a_saved_change(project: Path) -> None:
+    import os
+    import signal
+    import time
+
+    from conftest import REPO
+
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), "--project", str(project), "watch",
+         "--format", "html", "--audience", "ngo", "--interval", "0.2"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    try:
+        html = project / "output" / "harbour" / "harbour-ngo.html"
+        deadline = time.monotonic() + 60
+        while not html.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert html.exists()
+        first = html.read_text()
+        blocks = project / "content" / "blocks" / "harbour.yaml"
+        blocks.write_text(blocks.read_text().replace("Critics say the quay was built",
+                                                     "Critics now say the quay was built"))
+        while html.read_text() == first and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "Critics now say the quay was built" in html.read_text()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        out = proc.communicate(timeout=30)[0]
+    assert out.count("built 1, skipped 0, failed 0") == 2, out
