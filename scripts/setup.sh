@@ -10,9 +10,16 @@ want_tests=0
 
 # libharfbuzz-subset0: without it WeasyPrint falls back to a font subsetter measured 4-10x slower.
 # libpango-1.0-0 and libpangoft2-1.0-0: WeasyPrint's text layout. poppler-utils: tests and
-# page previews (pdftoppm, pdftotext).
+# page previews (pdftoppm, pdftotext). chromium, with node and npm: the accessibility test runs
+# axe-core over the HTML output in Debian's headless Chromium (tests/a11y/).
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
-[ "$want_tests" = 1 ] && packages+=(poppler-utils)
+if [ "$want_tests" = 1 ]; then
+  packages+=(poppler-utils chromium)
+  # Any node and npm will do (Debian's, or another build already on the machine).
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+  fi
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,8 +44,19 @@ stamp=.venv/.briefsmith-installed
 extras="."
 [ "$want_tests" = 1 ] && extras=".[test,dev]"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ] \
-   || ! grep -qx -e "$extras" -e ".[test,dev]" "$stamp"; then
+   || ! grep -qxF -e "$extras" -e ".[test,dev]" "$stamp"; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e "$extras"
   echo "$extras" > "$stamp"
+fi
+
+# The accessibility test's npm packages (axe-core, at the exact versions in package-lock.json).
+# npm ci writes node_modules/.package-lock.json, so a newer package-lock.json means reinstall.
+if [ "$want_tests" = 1 ]; then
+  a11y=tests/a11y
+  if [ ! -f "$a11y/node_modules/.package-lock.json" ] \
+     || [ "$a11y/package-lock.json" -nt "$a11y/node_modules/.package-lock.json" ]; then
+    echo "setup: installing the accessibility checker's npm packages in $a11y"
+    npm ci --prefix "$a11y" --no-audit --no-fund --loglevel=error
+  fi
 fi
