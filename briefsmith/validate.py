@@ -213,16 +213,25 @@ def split_paragraphs(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in lines if line.strip())
 
 
-def load_source(yaml_path: Path, root: Path, errors: Collector) -> Source | None:
-    rel = relpath(yaml_path, root)
-    sid = yaml_path.stem
-    if not _check_id(sid, Origin(rel, 1, 1), "source", errors, from_file=True):
+def _id_file(path: Path, root: Path, kind: str,
+             errors: Collector) -> tuple[str, str, YMap] | None:
+    """A source or brief file: its id (the file name), its shown path and its mapping."""
+    rel = relpath(path, root)
+    if not _check_id(path.stem, Origin(rel, 1, 1), kind, errors, from_file=True):
         return None
-    data = load_yaml(yaml_path, root)
+    data = load_yaml(path, root)
     if not isinstance(data, YMap):
-        errors.add(ContentError("a source file must be a mapping of key: value lines",
+        errors.add(ContentError(f"a {kind} file must be a mapping of key: value lines",
                                 Origin(rel, 1, 1)))
         return None
+    return path.stem, rel, data
+
+
+def load_source(yaml_path: Path, root: Path, errors: Collector) -> Source | None:
+    loaded = _id_file(yaml_path, root, "source", errors)
+    if loaded is None:
+        return None
+    sid, rel, data = loaded
     f = Fields(data, f"source '{sid}'", errors)
     f.check_keys({"label", "kind", "perspective"},
                  {"title", "short_title", "outlet", "authors", "editors", "published", "url",
@@ -428,15 +437,10 @@ def load_blocks(path: Path, root: Path, audiences: Iterable[str], errors: Collec
 
 def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
                errors: Collector) -> Brief | None:
-    rel = relpath(path, root)
-    bid = path.stem
-    if not _check_id(bid, Origin(rel, 1, 1), "brief", errors, from_file=True):
+    loaded = _id_file(path, root, "brief", errors)
+    if loaded is None:
         return None
-    data = load_yaml(path, root)
-    if not isinstance(data, YMap):
-        errors.add(ContentError("a brief file must be a mapping of key: value lines",
-                                Origin(rel, 1, 1)))
-        return None
+    bid, rel, data = loaded
     f = Fields(data, f"brief '{bid}'", errors)
     f.check_keys({"title", "date", "audiences", "sections"},
                  {"subtitle", "author", "language", "keywords", "meeting", "summary", "about",

@@ -67,7 +67,7 @@ def test_list_shows_every_brief_audience_source_and_block(sample: Path, cli) -> 
                                     (sample / "content" / "sources").glob("*.yaml"))
     assert ids("Blocks") == block_ids(sample)
     assert "  ottawa-treaty-2025: The Mine Ban Treaty under strain [parliamentary, ngo, " \
-           "student]" in sections["Briefs"]
+           "student, minister]" in sections["Briefs"]
     assert not (sample / "output").exists()
 
 
@@ -104,7 +104,7 @@ def test_list_fails_like_check_on_bad_content(project: Path, cli) -> None:
                  "--format 'pdf,docx' is not valid: use pdf, html or pdf,html",
                  id="one-of-two-formats"),
     pytest.param(("build", "--audience", "nosuch"),
-                 "no audience 'nosuch': audiences are ngo, parliamentary, student", id="audience"),
+                 "no audience 'nosuch': audiences are minister, ngo, parliamentary, student", id="audience"),
 ])
 def test_build_with_bad_arguments_fails_before_writing(project: Path, cli, args: tuple[str, ...],
                                                       line: str) -> None:

@@ -343,17 +343,17 @@ def test_summary_may_repeat_a_section_block(project: Path, cli) -> None:
 @pytest.mark.parametrize(("rel", "old", "new", "line"), [
     pytest.param(BRIEF, "[parliamentary, ngo, student]", "[parlamentary, ngo, student]",
                  "briefs/harbour.yaml:4:13: unknown audience 'parlamentary' (did you mean "
-                 "'parliamentary'?); each audience is a folder under templates/ (known: ngo, "
-                 "parliamentary, student)", id="brief"),
+                 "'parliamentary'?); each audience is a folder under templates/ (known: minister, "
+                 "ngo, parliamentary, student)", id="brief"),
     pytest.param(BRIEF, "[parliamentary, ngo, student]", "[parliamentary, ngo, ngo]",
                  "briefs/harbour.yaml:4:33: audience 'ngo' is listed twice", id="brief-twice"),
     pytest.param(BLOCKS, "  type: question\n", "  type: question\n  audiences: [studnt]\n",
                  "content/blocks/harbour.yaml:29:15: unknown audience 'studnt' in block "
-                 "'quay-question' (did you mean 'student'?); known: ngo, parliamentary, student",
+                 "'quay-question' (did you mean 'student'?); known: minister, ngo, parliamentary, student",
                  id="block-audiences"),
     pytest.param(BLOCKS, "  type: question\n", "  type: question\n  wording:\n    press: Hi\n",
                  "content/blocks/harbour.yaml:30:5: unknown audience 'press' in 'wording' of "
-                 "block 'quay-question'; known: ngo, parliamentary, student", id="block-wording"),
+                 "block 'quay-question'; known: minister, ngo, parliamentary, student", id="block-wording"),
 ])
 def test_unknown_audience(project: Path, cli, rel: str, old: str, new: str, line: str) -> None:
     edit(project, rel, old, new)
@@ -497,7 +497,7 @@ def test_check_lists_every_problem_of_a_file(project: Path, cli) -> None:
         "content/blocks/extra.yaml:4:10: 'as_of' of block 'extra-fact' is 'last year'; write it "
         "as YYYY, YYYY-MM or YYYY-MM-DD in quotes",
         "content/blocks/extra.yaml:5:20: unknown audience 'press' in block 'extra-fact'; known: "
-        "ngo, parliamentary, student",
+        "minister, ngo, parliamentary, student",
         "content/blocks/extra.yaml:7:15: block 'extra-fact' cites unknown source "
         "'harbour-reports' (did you mean 'harbour-report'?); sources are files in "
         "content/sources/",
