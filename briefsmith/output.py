@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,9 @@ from .errors import OutputError
 from .models import Origin
 
 LOCK_NAME = ".briefsmith.lock"
+# Temporary files Briefsmith itself writes, each naming the process that writes it:
+# `.<file name>.<pid>.<random>.tmp` (write_atomic) and `<hash>.<pid>.tmp` (the citation cache).
+_OWN_TEMP = re.compile(r"\..+\.(\d+)\.[a-z0-9_]{8}\.tmp|[0-9a-f]{64}\.(\d+)\.tmp")
 
 
 @contextmanager
@@ -39,7 +43,8 @@ def build_lock(out_dir: Path) -> Iterator[None]:
 
 def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                               dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are meant to be shared
         with os.fdopen(fd, "wb") as handle:
@@ -63,9 +68,43 @@ def _umask() -> int:
     return mask
 
 
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process writes nothing else while it holds the lock
+    if pid <= 0:
+        return True  # not a name Briefsmith gives: leave the file alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def remove_stale_temp(out_dir: Path) -> list[Path]:
+    """Delete the temporary files that a build killed mid-write (power cut, SIGKILL, OOM) left
+    behind. Only Briefsmith's own, and only those whose writing process is gone: a report or a
+    citation cache entry being written by another live process is left alone."""
+    removed = []
+    for path in out_dir.rglob("*.tmp"):
+        match = _OWN_TEMP.fullmatch(path.name)
+        if match is None or path.is_symlink() or not path.is_file():
+            continue
+        if _alive(int(match.group(1) or match.group(2))):
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path)
+    return removed
+
+
 def write_all(out_dir: Path, files: dict[Path, bytes]) -> None:
-    """Write every output atomically under the build lock."""
+    """Write every output atomically under the build lock, then clear stale temporary files."""
     with build_lock(out_dir):
+        remove_stale_temp(out_dir)
         for rel, data in files.items():
             target = out_dir / rel
             try:

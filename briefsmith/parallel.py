@@ -13,9 +13,12 @@ import resource
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.pool import AsyncResult
+from pathlib import Path
+from types import TracebackType
 from typing import Any, TypeVar
 
-from .errors import BriefsmithError, RenderError
+from .errors import BriefsmithError, RenderError, printable
+from .models import Origin
 
 T = TypeVar("T")
 RENDER_SECONDS = int(os.environ.get("BRIEFSMITH_RENDER_SECONDS", "300"))
@@ -30,6 +33,10 @@ def _init_worker(state: dict[str, Any], memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+class _WorkerFailure(RenderError):
+    """A render stopped by something other than a Briefsmith error; run_all names its output."""
+
+
 def _call(fn: Callable[[dict[str, Any], Any], T],
           task: Any) -> tuple[T | BriefsmithError, float]:
     started = time.perf_counter()
@@ -38,11 +45,47 @@ def _call(fn: Callable[[dict[str, Any], Any], T],
     except BriefsmithError as exc:
         outcome = exc
     except MemoryError:
-        outcome = RenderError(f"the render ran out of memory (limit {MEMORY_MB} MB per "
-                              "render): look for very large text, tables or images")
-    except RecursionError:
-        outcome = RenderError("the document is nested too deeply to lay out")
+        outcome = _WorkerFailure(f"the render ran out of memory (limit {MEMORY_MB} MB per "
+                                 "render): look for very large text, tables or images")
+    except RecursionError as exc:
+        where = _template_origin(exc.__traceback__)
+        outcome = _WorkerFailure(
+            "the template calls itself too deeply (endless recursion?): fix the template at "
+            "this line" if where else "the document is nested too deeply to lay out", where)
+    except Exception as exc:  # e.g. a template's {{ 1/0 }}: one clear line, not a traceback
+        where = _template_origin(exc.__traceback__)
+        what = f"{type(exc).__name__}: {printable(str(exc), 200)}".rstrip(": ")
+        outcome = _WorkerFailure(
+            f"the template raised {what}: fix the template at this line" if where else
+            f"the render failed with {what} (at {_innermost(exc.__traceback__)})", where)
     return outcome, time.perf_counter() - started
+
+
+def _innermost(tb: TracebackType | None) -> str:
+    """Where an unexpected error was raised, for the bug report: 'csl.py:150'."""
+    last = None
+    while tb is not None:
+        last, tb = tb, tb.tb_next
+    if last is None:
+        return "unknown place"
+    return f"{Path(last.tb_frame.f_code.co_filename).name}:{last.tb_lineno}"
+
+
+def _template_origin(tb: TracebackType | None) -> Origin | None:
+    """The innermost template line in a traceback (Jinja maps template frames to .j2 files)."""
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None:
+        return None
+    path = Path(found[0])
+    root = getattr(_STATE.get("project"), "root", None)
+    if isinstance(root, Path) and path.is_relative_to(root):
+        path = path.relative_to(root)
+    return Origin(path.as_posix(), found[1])
 
 
 def run_all(fn: Callable[[dict[str, Any], Any], T], state: dict[str, Any],
@@ -70,7 +113,10 @@ def run_all(fn: Callable[[dict[str, Any], Any], T], state: dict[str, Any],
                                            "stopped"))
                 continue
             try:
-                results.append(job.get(timeout=RENDER_SECONDS)[0])
+                outcome = job.get(timeout=RENDER_SECONDS)[0]
+                if isinstance(outcome, _WorkerFailure):
+                    outcome = RenderError(f"{label}: {outcome.message}", outcome.origin)
+                results.append(outcome)
             except multiprocessing.TimeoutError:
                 pool.terminate()
                 stopped = True

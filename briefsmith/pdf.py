@@ -25,6 +25,7 @@ FONTS_DIR = Path(__file__).parent / "assets" / "fonts"
 MAX_DATA_URL = 2_000_000
 MAX_FILE_BYTES = 20_000_000
 MAX_IMAGE_PIXELS = 25_000_000  # a 5000 x 5000 image; decoding more would exhaust memory
+_REFUSED = "Briefsmith refused to load"  # starts the fetcher's error, which WeasyPrint logs
 
 
 def _fontconfig_file() -> Path:
@@ -70,6 +71,8 @@ class _Capture(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
+        if _REFUSED in message and self.log.refused:
+            return  # already in log.refused, with the reason: one problem, reported once
         if "unsupported by fonts" in message:
             self.log.missing_glyphs.append(message)
         elif record.levelno >= logging.ERROR:
@@ -102,13 +105,22 @@ def make_fetcher(weasyprint: Any, allowed_roots: tuple[Path, ...], log: RenderLo
             if why is None:
                 scheme = urlsplit(url).scheme.lower()
                 if scheme == "data":
-                    return super().fetch(url, headers)
-                data = Path(unquote(urlsplit(url).path)).resolve().read_bytes()
-                why = _image_too_large(data)
-                if why is None:
-                    return weasyprint.urls.URLFetcherResponse(url, data)
-            log.refused.append((url[:200], why))
-            raise ValueError(f"Briefsmith refused to load {url[:200]}: {why}")
+                    # A data: image (a template's asset(), the house logo) gets the same pixel
+                    # limit as a file: its few compressed bytes can decode to gigabytes.
+                    response = super().fetch(url, headers)
+                    data = response.read()
+                    why = _image_too_large(data)
+                    if why is None:
+                        return weasyprint.urls.URLFetcherResponse(
+                            response.url, data, response.headers, response.status)
+                else:
+                    data = Path(unquote(urlsplit(url).path)).resolve().read_bytes()
+                    why = _image_too_large(data)
+                    if why is None:
+                        return weasyprint.urls.URLFetcherResponse(url, data)
+            shown = f"{url[:40]}\u2026" if url[:5].lower() == "data:" else url[:200]
+            log.refused.append((shown, why))
+            raise ValueError(f"{_REFUSED} {shown}: {why}")
 
         @staticmethod
         def refusal(url: str) -> str | None:
@@ -142,7 +154,9 @@ def _image_too_large(data: bytes) -> str | None:
     try:
         with Image.open(BytesIO(data)) as image:
             width, height = image.size
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow's own, higher limit: far over ours
+        return f"image has more than {MAX_IMAGE_PIXELS:,} pixels, the limit"
+    except (UnidentifiedImageError, OSError):
         return None  # not a raster image (CSS, SVG, font): WeasyPrint handles or rejects it
     if width * height > MAX_IMAGE_PIXELS:
         return f"image is {width} x {height} pixels; the limit is {MAX_IMAGE_PIXELS:,} pixels"

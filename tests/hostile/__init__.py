@@ -1,0 +1,2 @@
+"""The hostile-input suite (a package, so that its conftest and helpers never shadow the
+`conftest` module that tests in tests/ import from)."""
