@@ -9,12 +9,15 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 
 from .errors import CitationError, Collector, printable
 from .models import Block, Citation, CiteRef, Content, Source
 
+CLOSEST_WORDS = 40
+CLOSEST_SECONDS = 0.5
 _TRANSLATE = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
@@ -93,11 +96,17 @@ class SourceIndex:
         for word in words:
             offsets.append(pos)
             pos += len(word) + 1
+        # Bounded work: a long quote is located by its first words, and the search stops at a
+        # deadline (keeping the best passage so far), so a huge quote cannot stall `check`.
+        quote = " ".join(quote.split(" ")[:CLOSEST_WORDS])
         n = max(1, len(quote.split(" ")))
         matcher = difflib.SequenceMatcher(autojunk=False)
         matcher.set_seq2(quote)
         best = ("", 0, 0.0)
+        deadline = time.monotonic() + CLOSEST_SECONDS
         for i in range(max(1, len(words) - n + 1)):
+            if i % 64 == 0 and time.monotonic() > deadline:
+                break
             window = " ".join(words[i : i + n])
             matcher.set_seq1(window)
             if matcher.real_quick_ratio() <= best[2] or matcher.quick_ratio() <= best[2]:

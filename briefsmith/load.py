@@ -21,6 +21,7 @@ from .errors import Collector, ContentError, printable
 from .models import Origin
 
 MAX_YAML_BYTES = 2_000_000
+MAX_DEPTH = 32
 _BOOL_11 = {"yes", "no", "on", "off", "y", "n"}
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 
@@ -56,8 +57,13 @@ class _Refused(yaml.MarkedYAMLError):
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader whose composer refuses anchors, aliases and explicit tags."""
 
+    depth = 0
+
     def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
         event = self.peek_event()
+        if self.depth >= MAX_DEPTH:  # PyYAML recurses once per level: stop long before Python
+            raise _Refused(None, None, f"values are nested more than {MAX_DEPTH} levels deep: "
+                           "content needs only a few levels", event.start_mark)
         if isinstance(event, AliasEvent):
             raise _Refused(
                 None, None, "aliases (*name) are not allowed: write the value out", event.start_mark
@@ -75,7 +81,11 @@ class _StrictLoader(yaml.SafeLoader):
                     "remove the tag",
                     event.start_mark,
                 )
-        return Composer.compose_node(self, parent, index)
+        self.depth += 1
+        try:
+            return Composer.compose_node(self, parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _as_written(mark: Any, tag: str) -> str:

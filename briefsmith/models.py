@@ -42,11 +42,13 @@ class Origin:
     col: int = 0
 
     def __str__(self) -> str:
+        # a file name is input too: escape bidi and control characters as messages do
+        path = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in self.path)
         if self.line <= 0:
-            return self.path
+            return path
         if self.col <= 0:
-            return f"{self.path}:{self.line}"
-        return f"{self.path}:{self.line}:{self.col}"
+            return f"{path}:{self.line}"
+        return f"{path}:{self.line}:{self.col}"
 
 
 @dataclass(frozen=True)

@@ -255,7 +255,7 @@ def render_first_pass(templates: TemplateChain, context: dict[str, Any],
         html = env.get_template(ENTRY).render(full)
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template '{exc.name}' not found; searched: "
-                            f"{templates.searched()}") from exc
+                            f"{templates.searched()}", _template_frame(templates)) from exc
     except jinja2.TemplateSyntaxError as exc:
         where = Origin(relpath(Path(exc.filename), templates.root) if exc.filename
                        else str(exc.name), exc.lineno or 0)

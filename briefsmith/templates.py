@@ -124,7 +124,12 @@ class TemplateChain:
         path = self.winner(name)
         if path is None:
             raise TemplateError(f"asset '{name}' not found; searched: {self.searched()}")
-        data = path.read_bytes()
+        real = path.resolve()  # a link out of the project is refused, as the renderer does
+        if not any(real.is_relative_to(r.resolve()) for r in (self.root, BUILTIN, *self.folders)):
+            raise TemplateError(f"asset '{name}' is a link to a file outside the project: copy "
+                                "the image into the project instead",
+                                Origin(display(path, self.root)))
+        data = real.read_bytes()
         if len(data) > MAX_ASSET_BYTES:
             raise TemplateError(f"asset '{name}' is {len(data):,} bytes; the limit is "
                                 f"{MAX_ASSET_BYTES:,}", Origin(relpath(path, self.root)))

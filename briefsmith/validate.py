@@ -248,6 +248,10 @@ def load_source(yaml_path: Path, root: Path, errors: Collector) -> Source | None
         errors.add(ContentError(
             f"source '{sid}' has no text file: save the article's verbatim text as {txt_rel}",
             Origin(rel, 1, 1)))
+    elif not txt.resolve().is_relative_to(root.resolve()):
+        errors.add(ContentError(
+            f"source text {txt_rel} is a link to a file outside the project: copy the article's "
+            "text into the project instead", Origin(txt_rel, 1, 1)))
     else:
         raw = txt.read_bytes()
         if len(raw) > MAX_SOURCE_TEXT:

@@ -147,7 +147,7 @@ def test_missing_template_lists_every_folder_searched(project: Path, cli) -> Non
     run = cli(project, "build", "--audience", "ngo", "--format", "html")
     assert run.code == 1
     assert run.err_lines[0].startswith(
-        "briefs/harbour.yaml:1:1: template 'nosuch.html.j2' not found; searched: "
+        "templates/ngo/brief.html.j2:1: template 'nosuch.html.j2' not found; searched: "
         "templates/ngo/, templates/_base/, ")
     assert "builtin/ngo/" in run.err_lines[0]
 

@@ -132,10 +132,6 @@ def test_cite_cannot_name_a_file_outside_content_sources(hproject: Path, cli,
     assert line.endswith("; sources are files in content/sources/")
 
 
-@pytest.mark.xfail(strict=True, reason="briefsmith/validate.py load_source reads a source "
-                                       "text through a symlink to any file outside the project "
-                                       "(git can commit such links): its text is echoed in the "
-                                       "'closest passage' message and can be quoted into a brief")
 def test_source_text_symlinked_out_of_the_project_is_refused(hproject: Path, cli,
                                                              tmp_path: Path) -> None:
     outside = tmp_path / "outside-notes.txt"
@@ -157,9 +153,6 @@ def test_source_text_symlinked_out_of_the_project_is_refused(hproject: Path, cli
     assert "blue folder" not in run.err
 
 
-@pytest.mark.xfail(strict=True, reason="briefsmith/models.py Origin.__str__ prints the file "
-                                       "path raw: a bidi override in a file name reaches the "
-                                       "terminal unescaped (the id in the same line is escaped)")
 def test_bidi_override_in_a_file_name_is_escaped_in_messages(hproject: Path, cli) -> None:
     (hproject / "briefs" / "evil\u202egpj.yaml").write_text("title: x\n")
     run = cli(hproject, "check")

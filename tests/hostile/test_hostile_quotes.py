@@ -109,10 +109,6 @@ def _long_source_and_quote() -> tuple[str, str]:
     return source, quote
 
 
-@pytest.mark.xfail(strict=True, raises=subprocess.TimeoutExpired,
-                   reason="briefsmith/citations.py closest_at compares the quote with every "
-                          "window of the source (difflib, quadratic): a 19,000-character quote "
-                          "missing from a 78 KB source runs for many minutes, with no limit")
 def test_long_quote_missing_from_a_long_source_fails_fast(
         project: Path, guarded_env: dict[str, str]) -> None:
     source, quote = _long_source_and_quote()

@@ -300,10 +300,6 @@ def test_symlink_in_templates_pointing_outside_is_refused(hproject: Path, cli,
     assert_no_leak(hproject / "output", secret)
 
 
-@pytest.mark.xfail(strict=True, reason="briefsmith/templates.py TemplateChain.asset() reads a "
-                                       "symlinked file without checking where it points: with "
-                                       "--format html the outside file is embedded, base64, "
-                                       "in the HTML output")
 def test_symlink_read_through_asset_is_refused(hproject: Path, cli, secret: Path) -> None:
     (hproject / "templates/ngo/logo.png").symlink_to(secret)
     add_to_template(hproject, "<img src=\"{{ asset('logo.png') }}\" alt=\"logo\">")
