@@ -104,7 +104,8 @@ def test_list_fails_like_check_on_bad_content(project: Path, cli) -> None:
                  "--format 'pdf,docx' is not valid: use pdf, html or pdf,html",
                  id="one-of-two-formats"),
     pytest.param(("build", "--audience", "nosuch"),
-                 "no audience 'nosuch': audiences are minister, ngo, parliamentary, student", id="audience"),
+                 "no audience 'nosuch': audiences are minister, ngo, parliamentary, student",
+                 id="audience"),
 ])
 def test_build_with_bad_arguments_fails_before_writing(project: Path, cli, args: tuple[str, ...],
                                                       line: str) -> None:

@@ -349,11 +349,13 @@ def test_summary_may_repeat_a_section_block(project: Path, cli) -> None:
                  "briefs/harbour.yaml:4:33: audience 'ngo' is listed twice", id="brief-twice"),
     pytest.param(BLOCKS, "  type: question\n", "  type: question\n  audiences: [studnt]\n",
                  "content/blocks/harbour.yaml:29:15: unknown audience 'studnt' in block "
-                 "'quay-question' (did you mean 'student'?); known: minister, ngo, parliamentary, student",
+                 "'quay-question' (did you mean 'student'?); known: minister, ngo, parliamentary, "
+                 "student",
                  id="block-audiences"),
     pytest.param(BLOCKS, "  type: question\n", "  type: question\n  wording:\n    press: Hi\n",
                  "content/blocks/harbour.yaml:30:5: unknown audience 'press' in 'wording' of "
-                 "block 'quay-question'; known: minister, ngo, parliamentary, student", id="block-wording"),
+                 "block 'quay-question'; known: minister, ngo, parliamentary, student",
+                 id="block-wording"),
 ])
 def test_unknown_audience(project: Path, cli, rel: str, old: str, new: str, line: str) -> None:
     edit(project, rel, old, new)

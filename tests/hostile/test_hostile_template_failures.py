@@ -9,7 +9,7 @@ import pytest
 
 from briefsmith import parallel
 
-from .hostile_support import BRIEF_AT, add_to_template, digest, problem_lines
+from .hostile_support import add_to_template, digest, problem_lines
 
 
 def _fails(cli, root: Path) -> list[str]:
