@@ -203,9 +203,11 @@ def _refusal_error(refusal: tuple[str, str], selection: Selection,
     url, why = refusal
     where = _blocks_containing(url, selection)
     culprit = f"block {', '.join(where)}" if where else "a template or stylesheet"
-    return RenderError(f"{label}: refused to load '{url}' requested by {culprit} ({why}): only "
-                       "files inside the project's templates/ and content/ folders can be used",
-                       selection.brief.origin)
+    rule = ("only files inside the project's templates/ and content/ folders can be used"
+            if why in ("it is outside the project", "the renderer never uses the network",
+                       "no such file in the project") else "use a smaller file")
+    return RenderError(f"{label}: refused to load '{url}' requested by {culprit} ({why}): "
+                       f"{rule}", selection.brief.origin)
 
 
 def fingerprint(project: Project, selection: Selection) -> dict[str, str]:

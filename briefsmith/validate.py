@@ -47,6 +47,10 @@ _INVISIBLE = re.compile(
     "\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 
+# In any text: bidi overrides/isolates and control characters (line breaks and tabs are fine).
+# Zero-width joiners stay allowed outside quotes: some scripts need them.
+_DISGUISING = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]")
+
 BLOCK_KEYS: dict[str, tuple[set[str], set[str]]] = {
     # type: (required keys beyond id/type, optional keys beyond the common ones)
     "context": ({"text", "cites"}, set()),
@@ -116,6 +120,12 @@ class Fields:
         if len(text) > limit:
             self.fail(key, f"'{key}' of {self.what} is {len(text):,} characters; "
                            f"the limit is {limit:,}: shorten it")
+            return None
+        if (bad := _DISGUISING.search(text)) is not None:
+            name = unicodedata.name(bad.group(), "control")
+            self.fail(key, f"'{key}' of {self.what} contains the invisible character "
+                           f"U+{ord(bad.group()):04X} ({name}), which can make text read "
+                           "differently from what it says: delete it")
             return None
         return text or None
 

@@ -177,10 +177,14 @@ def problem_lines(err_lines: list[str]) -> list[str]:
     return err_lines[:-1]
 
 
+SMALLER = "use a smaller file"
+
+
 def refused(url: str, why: str, audience: str = "ngo") -> str:
     """The one line a refused template or stylesheet resource produces."""
+    rule = SMALLER if "pixels" in why or "bytes" in why else ONLY_INSIDE
     return (f"{BRIEF_AT}: harbour ({audience}): refused to load '{url}' requested by a template "
-            f"or stylesheet ({why}): {ONLY_INSIDE}")
+            f"or stylesheet ({why}): {rule}")
 
 
 def _pdf_objects(reader: PdfReader) -> list[object]:

@@ -122,3 +122,18 @@ def test_long_quote_missing_from_a_long_source_fails_fast(
     assert time.perf_counter() - started < 4
     assert proc.returncode == 1
     assert NOT_IN_SOURCE in proc.stderr
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u0007"], ids=["rlo", "lri", "bel"])
+def test_disguising_character_in_block_text_is_refused(project: Path, cli, char: str) -> None:
+    """Not only quotes: any text a brief shows may not carry bidi overrides or controls."""
+    path = project / "content" / "blocks" / "harbour.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Critics say the quay was built",
+                                 f"Critics say{char} the quay was built"), encoding="utf-8")
+    run = cli(project, "check")
+    assert run.code == 1
+    [line] = [ln for ln in run.err_lines if "invisible character" in ln]
+    assert f"U+{ord(char):04X}" in line and char not in line
+    assert line.startswith("content/blocks/harbour.yaml:")
+    assert line.endswith("which can make text read differently from what it says: delete it")
