@@ -101,7 +101,10 @@ class Fields:
     def fail(self, key: str, message: str) -> None:
         self.errors.add(ContentError(message, self.at(key)))
 
-    def text(self, key: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
+    def text(self, key: str, *, required: bool = False, limit: int = MAX_TEXT,
+             strict_later: bool = False) -> str | None:
+        """`strict_later`: the caller applies the stricter quote rule (no invisible characters
+        at all) with its own message, so the general rule is skipped here."""
         value = self.data.get(key)
         if value is None:
             if required and key in self.data:
@@ -121,7 +124,7 @@ class Fields:
             self.fail(key, f"'{key}' of {self.what} is {len(text):,} characters; "
                            f"the limit is {limit:,}: shorten it")
             return None
-        if (bad := _DISGUISING.search(text)) is not None:
+        if not strict_later and (bad := _DISGUISING.search(text)) is not None:
             name = unicodedata.name(bad.group(), "control")
             self.fail(key, f"'{key}' of {self.what} contains the invisible character "
                            f"U+{ord(bad.group()):04X} ({name}), which can make text read "
@@ -330,7 +333,7 @@ def _cites(f: Fields, block_id: str, errors: Collector, *, required: bool,
         cf = Fields(item, f"cite {i + 1} of block '{block_id}'", errors)
         cf.check_keys({"source", "quote"}, set())
         source = cf.text("source", required=True)
-        quote = cf.text("quote", required=True)
+        quote = cf.text("quote", required=True, strict_later=True)
         if source is None or quote is None:
             continue
         if sources is not None and source not in sources:
@@ -420,7 +423,7 @@ def load_blocks(path: Path, root: Path, audiences: Iterable[str], errors: Collec
                     continue
                 if (text := wf.text(name, required=True)) is not None:
                     wording.append((name, text))
-        words = f.text("words", required="words" in required)
+        words = f.text("words", required="words" in required, strict_later=True)
         if words is not None and (bad := _INVISIBLE.search(words)) is not None:
             f.fail("words", f"'words' of block '{bid}' contains {_hidden(bad.group())}: "
                             "delete it")
