@@ -1,5 +1,5 @@
 # The few commands people run. Each one sets up what it needs first.
-.PHONY: briefs test check lint clean
+.PHONY: briefs test check lint clean bench
 
 briefs:
 	bash scripts/setup.sh
@@ -16,6 +16,10 @@ check:
 lint:
 	bash scripts/setup.sh --test
 	.venv/bin/ruff check .
+
+bench:  # `make bench BENCH_ARGS=--quick` for the short run; see benchmarks/README.md
+	bash scripts/setup.sh
+	.venv/bin/python benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf output
