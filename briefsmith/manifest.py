@@ -56,7 +56,11 @@ def hash_of(obj: Any) -> str:
 def versions() -> str:
     from . import __version__
 
-    found = [f"briefsmith={__version__}"]
+    # The package's own code too: a changed renderer must not leave old outputs "up to date".
+    code = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        code.update(path.read_bytes())
+    found = [f"briefsmith={__version__}+{code.hexdigest()[:16]}"]
     for name in ("weasyprint", "pydyf", "pypandoc-binary", "jinja2", "markdown", "nh3",
                  "pyyaml", "fonttools"):
         try:

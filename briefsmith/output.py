@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from .errors import OutputError
@@ -101,9 +101,10 @@ def remove_stale_temp(out_dir: Path) -> list[Path]:
     return removed
 
 
-def write_all(out_dir: Path, files: dict[Path, bytes]) -> None:
-    """Write every output atomically under the build lock, then clear stale temporary files."""
-    with build_lock(out_dir):
+def write_all(out_dir: Path, files: dict[Path, bytes], *, locked: bool = False) -> None:
+    """Write every output atomically under the build lock (taken here unless the caller holds
+    it already), after clearing stale temporary files of dead builds."""
+    with nullcontext() if locked else build_lock(out_dir):
         remove_stale_temp(out_dir)
         for rel, data in files.items():
             target = out_dir / rel

@@ -280,14 +280,25 @@ class BuildRequest:
 def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
           progress: Callable[[str], None] | None = None) -> BuildResult:
     """Check, render what changed in worker processes, then write it all or nothing."""
-    from .manifest import MANIFEST, Manifest, changed_parts, folder_hashes, sha256
-    from .output import write_all
-    from .parallel import run_all
+    from .manifest import folder_hashes
+    from .output import build_lock
 
     request = request or BuildRequest()
     started = time.perf_counter()
     folder_hashes.cache_clear()  # `watch` and tests build many times in one process
     project = check(root, request.override)
+    # Held from before the first render to after the last write: a second build into the same
+    # folder stops at once with a clear message instead of rendering everything first.
+    with build_lock(out_dir):
+        return _build_locked(project, out_dir, request, progress, started)
+
+
+def _build_locked(project: Project, out_dir: Path, request: BuildRequest,
+                  progress: Callable[[str], None] | None, started: float) -> BuildResult:
+    from .manifest import MANIFEST, Manifest, changed_parts, sha256
+    from .output import write_all
+    from .parallel import run_all
+
     content = project.content
     result = BuildResult(warnings=list(content.warnings))
     manifest = Manifest.read(out_dir)
@@ -344,7 +355,7 @@ def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
         manifest.runs[request.run_key] = {"snapshot": request.snapshot, "outputs": planned}
     files = {o.path: o.data for o in result.outputs}
     files[Path(MANIFEST)] = manifest.to_bytes()
-    write_all(out_dir, files)
+    write_all(out_dir, files, locked=True)
     result.seconds = time.perf_counter() - started
     return result
 
