@@ -26,7 +26,9 @@ MANIFEST = ".briefsmith-manifest.json"
 SCHEMA = 1
 _SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", ".pytest_cache",
               ".ruff_cache", ".mypy_cache"}
-_ORIGIN_FIELDS = {"origin", "field_origins", "text_path"}
+# Where things were written, and template folder paths (absolute, so machine-specific; the
+# files on each output's template chain are hashed one by one instead).
+_ORIGIN_FIELDS = {"origin", "field_origins", "text_path", "templates", "template_dir"}
 
 
 def sha256(data: bytes) -> str:

@@ -193,3 +193,16 @@ def test_watch_rebuilds_after_a_saved_change(project: Path) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         out = proc.communicate(timeout=30)[0]
     assert out.count("built 1, skipped 0, failed 0") == 2, out
+
+
+def test_override_folder_in_the_config_rebuilds_only_the_audience_it_overrides(
+        project: Path, cli) -> None:
+    assert cli(project, "build", "--format", "html").code == 0
+    house = project / "house" / "ngo"
+    house.mkdir(parents=True)
+    (house / "brief.html.j2").write_text(
+        '{% extends "project/ngo/brief.html.j2" %}{% block colophon %}<p>Ours</p>{% endblock %}')
+    (project / "briefsmith.yaml").write_text('templates: "house"\n')
+    run = cli(project, "build", "--format", "html")
+    assert run.code == 0, run.err
+    assert written(run) == {"harbour/harbour-ngo.html"}
