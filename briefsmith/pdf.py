@@ -194,9 +194,3 @@ def render_pdf(html: str, base_dir: Path, allowed_roots: tuple[Path, ...], *,
         except RecursionError as exc:
             raise RenderError("the document is nested too deeply to lay out", origin) from exc
     return data, log, len(document.pages)
-
-
-def weasyprint_version() -> str:
-    from importlib.metadata import version
-
-    return version("weasyprint")
