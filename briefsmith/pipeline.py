@@ -287,14 +287,21 @@ def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
     started = time.perf_counter()
     folder_hashes.cache_clear()  # `watch` and tests build many times in one process
     project = check(root, request.override)
-    # Held from before the first render to after the last write: a second build into the same
-    # folder stops at once with a clear message instead of rendering everything first.
+    content = project.content
+    selections = [select(content, brief, aud, project.config.citation_styles)
+                  for brief, aud in plan(content, request.briefs, request.audience)]
+    if request.shard:
+        selections = [s for s in selections if shard_of(s, request.shard[1]) == request.shard[0]]
+    # Held from before the first render to after the last write (and taken only once the
+    # request is known to be valid): a second build into the same folder stops at once with a
+    # clear message instead of rendering everything first.
     with build_lock(out_dir):
-        return _build_locked(project, out_dir, request, progress, started)
+        return _build_locked(project, selections, out_dir, request, progress, started)
 
 
-def _build_locked(project: Project, out_dir: Path, request: BuildRequest,
-                  progress: Callable[[str], None] | None, started: float) -> BuildResult:
+def _build_locked(project: Project, selections: list[Selection], out_dir: Path,
+                  request: BuildRequest, progress: Callable[[str], None] | None,
+                  started: float) -> BuildResult:
     from .manifest import MANIFEST, Manifest, changed_parts, sha256
     from .output import write_all
     from .parallel import run_all
@@ -302,10 +309,6 @@ def _build_locked(project: Project, out_dir: Path, request: BuildRequest,
     content = project.content
     result = BuildResult(warnings=list(content.warnings))
     manifest = Manifest.read(out_dir)
-    selections = [select(content, brief, aud, project.config.citation_styles)
-                  for brief, aud in plan(content, request.briefs, request.audience)]
-    if request.shard:
-        selections = [s for s in selections if shard_of(s, request.shard[1]) == request.shard[0]]
     tasks, planned, fingerprints = [], [], {}
     for selection in selections:
         parts = fingerprint(project, selection)
