@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from hostile.hostile_support import set_block_text
 from pypdf import PdfReader
 
 from briefsmith.output import LOCK_NAME
@@ -24,18 +25,6 @@ def digest(folder: Path) -> dict[str, str]:
 
 def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
-
-
-def set_block_text(root: Path, block_id: str, text: str) -> None:
-    path = root / BLOCKS
-    lines = path.read_text(encoding="utf-8").splitlines()
-    start = lines.index(f"- id: {block_id}")
-    for i in range(start, len(lines)):
-        if lines[i].startswith("  text:"):
-            escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-            lines[i] = f'  text: "{escaped}"'
-            break
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def add_to_template(root: Path, audience: str, html: str) -> None:
