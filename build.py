@@ -4,7 +4,13 @@
 import sys
 from pathlib import Path
 
-from briefsmith.cli import main
+HERE = Path(__file__).resolve().parent
+# The Briefsmith beside this file, also under `python -I`/`-P`, which leave the script's folder
+# off the path: the message for a missing dependency then comes from Briefsmith itself.
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from briefsmith.cli import main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main(default_project=Path(__file__).resolve().parent))
+    sys.exit(main(default_project=HERE))

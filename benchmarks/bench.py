@@ -708,7 +708,10 @@ def main(argv: list[str] | None = None) -> int:
                              "--quick)")
     parser.add_argument("-j", "--jobs", type=int, default=2,
                         help="worker processes for the parallel runs (default 2)")
-    parser.add_argument("--parts", default="abcde", help="which parts to run (default abcde)")
+    parser.add_argument("--parts", default="abcdef", help="which parts to run (default abcdef)")
+    parser.add_argument("--compare-with", type=Path, default=None, metavar="CHECKOUT",
+                        help="part f: also time the no-op build of another checkout of "
+                             "Briefsmith (e.g. a `git worktree` of the last release)")
     parser.add_argument("--_bare", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     # a plain `kill` unwinds like Ctrl-C, so the temporary folder is removed
@@ -739,6 +742,7 @@ def main(argv: list[str] | None = None) -> int:
             ("c", lambda: part_c(b_state, reps, args.jobs) if b_state else None),
             ("e", lambda: part_e(b_state, work, reps) if b_state else None),
             ("d", lambda: part_d(work, sizes, args.jobs, load(copy_project(work / "d-base")))),
+            ("f", lambda: part_f(work, reps, args.compare_with)),
         ]
         for name, step in steps:
             if name not in args.parts:
@@ -761,6 +765,49 @@ def main(argv: list[str] | None = None) -> int:
     note(f"wall time {fmt_s(time.perf_counter() - started)}; load average at the end "
          f"{loadavg()}")
     return 1 if failures else 0
+
+
+def part_f(work: Path, reps: int, compare: Path | None) -> None:
+    note("f. No-op build: with a 200 MB unrelated file in the project root, and (with "
+         "--compare-with) against another checkout of Briefsmith")
+    plain = copy_project(work / "f-plain")
+    big = copy_project(work / "f-big")
+    with open(big / "recording.mp4", "wb") as handle:  # not sparse: real bytes on disk
+        chunk = os.urandom(1 << 20)
+        for _ in range(200):
+            handle.write(chunk)
+    projects = {"plain": plain, "200 MB file": big}
+    other_py = compare / "build.py" if compare else None
+    if other_py is not None:
+        projects["other checkout"] = copy_project(work / "f-other")
+    for name, project in projects.items():
+        script = other_py if name == "other checkout" else BUILD_PY
+        proc = subprocess.run([sys.executable, str(script), "--project", str(project), "build"],
+                              capture_output=True, text=True, env=child_env(), check=False)
+        if proc.returncode != 0:
+            raise BenchError(f"{name}: first build failed: {proc.stderr.strip()[-200:]}")
+    times: dict[str, list[float]] = {name: [] for name in projects}
+    for _ in range(max(5, reps * 3)):  # alternating, so the load hits each side alike
+        for name, project in projects.items():
+            script = other_py if name == "other checkout" else BUILD_PY
+            started = time.perf_counter()
+            proc = subprocess.run([sys.executable, str(script), "--project", str(project),
+                                   "build"], capture_output=True, text=True, env=child_env(),
+                                  check=False)
+            times[name].append(time.perf_counter() - started)
+            if "(nothing changed)" not in proc.stdout:
+                raise BenchError(f"{name}: the no-op build rebuilt: {proc.stdout[-200:]}")
+    plain_s = med(times["plain"])
+    note(f"   no-op, median of {len(times['plain'])}: plain {fmt_s(plain_s)}, with a 200 MB "
+         f"file {fmt_s(med(times['200 MB file']))} (load {loadavg()})")
+    row("f", "no-op with a 200 MB unrelated file / without",
+        f"{med(times['200 MB file']) / plain_s:.2f}", "<= 1.10",
+        at_most(med(times["200 MB file"]) / plain_s, 1.10))
+    if other_py is not None:
+        other_s = med(times["other checkout"])
+        note(f"   no-op of {compare}: {fmt_s(other_s)}")
+        row("f", "no-op, this checkout / the other", f"{plain_s / other_s:.2f}", "<= 1.10",
+            at_most(plain_s / other_s, 1.10))
 
 
 def prepare_b(work: Path) -> dict[str, Any]:

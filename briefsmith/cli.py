@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
 from .errors import BriefsmithError, ContentError
+from .output import recording_writes, remove_stale_temp, signals_deferred
 
 FORMATS = ("pdf", "html")  # kept here, not imported: the no-op path imports no pipeline code
+# The options that come before the command, and whether each takes a value: everything else
+# that starts with "-" before a command is an option of `build`, the default command.
+GLOBAL_OPTIONS = {"--project": True, "--templates": True, "--version": False, "--help": False,
+                  "-h": False}
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="briefsmith",
         description="Build policy briefs (PDF and HTML) from verified content blocks.",
+        epilog="With no COMMAND, or when the first argument is an option of build, the command "
+               "is build: `briefsmith --force -j 2` is `briefsmith build --force -j 2` "
+               "(see `briefsmith build --help`).",
     )
     parser.add_argument("--version", action="version", version=f"briefsmith {__version__}")
     parser.add_argument("--project", type=Path, default=None,
@@ -81,39 +93,127 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def with_command(argv: list[str]) -> list[str]:
+    """`argv` with `build` put where the command goes when none is given, so that build options
+    work with or without the word `build` and are parsed by one parser, with one help text. A
+    word that is not a command stays, for argparse to report as a usage error: a mistyped
+    command must not turn into a build."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
+        name, eq, _ = argv[i].partition("=")
+        known = [o for o in GLOBAL_OPTIONS
+                 if o == name or (name.startswith("--") and len(name) > 2 and o.startswith(name))]
+        if len(known) != 1:
+            break  # a build option (or one argparse will reject)
+        i += 2 if GLOBAL_OPTIONS[known[0]] and not eq else 1
+    if i < len(argv) and not argv[i].startswith("-"):
+        return argv
+    return [*argv[:i], "build", *argv[i:]]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI runner cancelling a job, `kill`, a service manager stopping), raised where
+    the build is so that it stops the way Ctrl-C stops it: workers stopped, lock released."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextmanager
+def _interrupts_handled() -> Iterator[None]:
+    """SIGTERM becomes an exception for the duration of a command; the handlers that were there
+    before are put back, so that calling `main` from a program or a test leaves no trace."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _interrupted(written: list[Path]) -> str:
+    """The one line an interrupted command prints: how many outputs were already replaced
+    (each file is whole, old or new), so nobody has to guess which PDFs are current."""
+    from .manifest import MANIFEST
+
+    count = len([p for p in written if p.name != MANIFEST])
+    if count == 0:
+        return "briefsmith: interrupted: no output written, every output kept as it was"
+    return (f"briefsmith: interrupted: {count} output{'s' if count != 1 else ''} written, the "
+            "rest kept as they were")
+
+
+def _missing_dependency(exc: ModuleNotFoundError) -> bool:
+    """A third-party package that is not installed for this Python: a set-up problem with one
+    fix. A missing part of Briefsmith or of the standard library is a bug or a broken Python,
+    and keeps its traceback."""
+    top = (exc.name or "").partition(".")[0]
+    return bool(top) and top != __name__.partition(".")[0] and top not in sys.stdlib_module_names
+
+
+def _print_problems(exc: BriefsmithError, progress: Progress) -> None:
+    """The located problems first (the lines a CI log shows first), then what the build did,
+    then the count last."""
+    progress.clear()
+    for line in exc.lines():
+        print(line, file=sys.stderr)
+    progress.release()
+    count = len(exc.lines())
+    print(f"briefsmith: {count} problem{'s' if count != 1 else ''}; nothing was written",
+          file=sys.stderr)
+
+
 def main(argv: list[str] | None = None, default_project: Path | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(with_command(sys.argv[1:] if argv is None else list(argv)))
     root = (args.project or default_project or Path.cwd()).resolve()
     override = args.templates.resolve() if args.templates else None
-    try:
-        if override is not None and not override.is_dir():
-            raise ContentError(f"--templates {args.templates}: no such folder")
-        if args.command == "check":
-            return _check(root, override)
-        if args.command == "list":
-            return _list(root, override)
-        if args.command == "templates":
-            return _templates(root, override, args)
-        if args.command == "merge-manifests":
-            return _merge_manifests(root, args)
-        if args.command == "watch":
-            return _watch(root, override, args)
-        if args.command is None:
-            args = _parser().parse_args([*(argv or []), "build"])
-        return _build(root, override, args)
-    except BriefsmithError as exc:
-        for line in exc.lines():
-            print(line, file=sys.stderr)
-        count = len(exc.lines())
-        print(f"briefsmith: {count} problem{'s' if count != 1 else ''}; nothing was written",
-              file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("briefsmith: interrupted; earlier outputs are unchanged", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # output piped into `head` and the like
-        sys.stderr.close()
-        return 0
+    progress = Progress()
+    with _interrupts_handled(), recording_writes() as written:
+        try:
+            return _run(root, override, args, progress)
+        except BriefsmithError as exc:
+            _print_problems(exc, progress)
+            return 1
+        except KeyboardInterrupt as exc:
+            # Nothing more to stop: a second Ctrl-C must not turn this line into a traceback.
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            progress.discard()
+            print(_interrupted(written), file=sys.stderr)
+            return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+        except ModuleNotFoundError as exc:
+            if not _missing_dependency(exc):
+                raise
+            print(f"briefsmith: the Python packages Briefsmith needs are not installed for "
+                  f"{sys.executable} ({exc}): run `make briefs` first, then use "
+                  ".venv/bin/python build.py", file=sys.stderr)
+            return 1
+        except BrokenPipeError:  # output piped into `head` and the like
+            sys.stderr.close()
+            return 0
+
+
+def _run(root: Path, override: Path | None, args: argparse.Namespace,
+         progress: Progress) -> int:
+    if override is not None and not override.is_dir():
+        raise ContentError(f"--templates {args.templates}: no such folder")
+    if args.command == "check":
+        return _check(root, override)
+    if args.command == "list":
+        return _list(root, override)
+    if args.command == "templates":
+        return _templates(root, override, args)
+    if args.command == "merge-manifests":
+        return _merge_manifests(root, args)
+    if args.command == "watch":
+        return _watch(root, override, args)
+    return _build(root, override, args, progress)
 
 
 def _warn(lines: list[str] | tuple[str, ...]) -> None:
@@ -202,14 +302,45 @@ def _shard(text: str | None) -> tuple[int, int] | None:
     return int(match.group(1)), int(match.group(2))
 
 
-def _progress(line: str) -> None:
-    """A bar on a terminal; one plain line per finished output in logs (CI)."""
-    if sys.stderr.isatty():
+class Progress:
+    """A build's progress on stderr: a bar redrawn in place on a terminal; elsewhere (CI logs)
+    one line per finished output, held back until the build ends, so that the located
+    problems of a failed build are the first lines of its log, not lost among `[3/8] ...`."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.held: list[str] = []
+        self.drawn = False
+
+    def __call__(self, line: str) -> None:
+        if not self.tty:
+            self.held.append(line)  # called from the pool's result thread: nothing printed
+            return
         done, total = (int(n) for n in line[1:line.index("]")].split("/"))
         bar = "#" * (20 * done // total) + "-" * (20 - 20 * done // total)
         print(f"\r\033[K[{bar}] {line}", end="", file=sys.stderr, flush=True)
-    else:
-        print(line, file=sys.stderr, flush=True)
+        self.drawn = True
+
+    def clear(self) -> None:
+        """Rub the bar out, so that what is printed next starts a clean line."""
+        if self.drawn:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+            self.drawn = False
+
+    def release(self) -> None:
+        """The build is over: keep the bar's last state on its line, or print the held lines."""
+        if self.drawn:
+            print(file=sys.stderr)
+            self.drawn = False
+        for line in self.held:
+            print(line, file=sys.stderr)
+        self.held.clear()
+        sys.stderr.flush()
+
+    def discard(self) -> None:
+        """An interrupted build says one line only."""
+        self.clear()
+        self.held.clear()
 
 
 def _merge_manifests(root: Path, args: argparse.Namespace) -> int:
@@ -229,10 +360,12 @@ def _merge_manifests(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _build(root: Path, override: Path | None, args: argparse.Namespace) -> int:
+def _build(root: Path, override: Path | None, args: argparse.Namespace,
+           progress: Progress | None = None) -> int:
     import json
 
-    from .manifest import Manifest, snapshot
+    from .freshness import Digests
+    from .manifest import Manifest
 
     started = time.perf_counter()
     wanted = _formats(args.format)
@@ -244,30 +377,36 @@ def _build(root: Path, override: Path | None, args: argparse.Namespace) -> int:
     key = json.dumps({"briefs": sorted(args.briefs), "audience": args.audience,
                       "formats": wanted, "shard": shard,
                       "templates": str(override) if override else None}, sort_keys=True)
-    outside = [override] if override and not override.is_relative_to(root) else []
-    snap = snapshot(root, out_dir, outside)
+    digests = Digests(root, out_dir, [override] if override else [])
     manifest = Manifest.read(out_dir)
-    if not args.force and report is None and not args.explain and manifest.run_is_noop(
-            out_dir, key, snap):
-        # Nothing the project can read has changed since this command last succeeded: no YAML
-        # is parsed and the renderer is never imported.
-        count = len(manifest.runs[key]["outputs"])
-        print(f"built 0, skipped {count}, failed 0 in {time.perf_counter() - started:.2f} s "
-              "(nothing changed)")
+    current = None if args.force or report is not None or args.explain else (
+        manifest.run_is_noop(digests, key))
+    if current is not None:
+        # Every output of this command is current by its own record of the files it was made
+        # from, and nothing `check` reads has changed: no YAML is parsed and the renderer is
+        # never imported.
+        digests.save()
+        print(f"built 0, skipped {len(current)}, failed 0 in "
+              f"{time.perf_counter() - started:.2f} s (nothing changed)")
         return 0
     from .pipeline import BuildRequest, build
 
     request = BuildRequest(args.briefs or None, args.audience, wanted, args.jobs, override,
-                           args.force, shard, key, snap)
+                           args.force, shard, key)
+    progress = progress or Progress()
     try:
-        result = build(root, out_dir, request, _progress)
+        result = build(root, out_dir, request, progress)
     except BriefsmithError as exc:
         if report is not None:
             _write_report(root, override, report, None, exc)
         raise
-    finally:
-        if sys.stderr.isatty():
-            print(file=sys.stderr)
+    except KeyboardInterrupt:
+        # A render worker stopped between writing a citation cache entry and renaming it
+        # leaves `<hash>.<pid>.tmp`; its process is gone now, so this removes it.
+        with signals_deferred():
+            remove_stale_temp(out_dir)
+        raise
+    progress.release()
     _warn(result.warnings)
     for output in result.outputs:
         pages = f" ({output.pages} page{'' if output.pages == 1 else 's'})" if output.pages else ""
@@ -302,7 +441,7 @@ def _write_report(root: Path, override: Path | None, path: Path, result: object,
 def _watch(root: Path, override: Path | None, args: argparse.Namespace) -> int:
     """Poll the project's files and rebuild on change. Polling needs no extra dependency and
     costs a few milliseconds per look for a project of this size."""
-    from .manifest import snapshot
+    from .freshness import Digests
 
     out_dir = (root / "output").resolve()
     build_args = ["build", "--format", args.format]
@@ -312,14 +451,17 @@ def _watch(root: Path, override: Path | None, args: argparse.Namespace) -> int:
     last = None
     print(f"watching {root} (Ctrl-C to stop)", file=sys.stderr)
     while True:
-        snap = snapshot(root, out_dir)
+        digests = Digests(root, out_dir, [override] if override else [])
+        snap = [digests.tree(root / name) for name in ("briefs", "content", "templates", "csl")]
+        snap.append(digests.file(root / "briefsmith.yaml"))
+        digests.save()
         if snap != last:
             last = snap
+            progress = Progress()
             try:
-                _build(root, override, build_ns)
+                _build(root, override, build_ns, progress)
             except BriefsmithError as exc:
-                for line in exc.lines():
-                    print(line, file=sys.stderr)
+                _print_problems(exc, progress)
                 print("briefsmith: waiting for the next change", file=sys.stderr)
         time.sleep(args.interval)
 

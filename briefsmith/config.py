@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Collector, ContentError
+from .fonts import fallback_families
 from .load import YMap, load_yaml, relpath
 from .models import Origin
 from .validate import HEX_COLOUR_RE, ID_RE, LANG_RE, Fields
@@ -31,6 +32,7 @@ class Config:
     organisation: str | None = None
     logo: str | None = None  # a data: URL, so the HTML output stays one self-contained page
     logo_alt: str | None = None
+    logo_path: str | None = None  # the logo file, relative to the project: an input of every brief
     colours: tuple[tuple[str, str], ...] = ()
     fonts: tuple[tuple[str, str], ...] = ()
     paper: str = "A4"
@@ -43,8 +45,9 @@ class Config:
     def css(self) -> str:
         """House style as CSS custom properties, loaded after every stylesheet so it wins."""
         props = [f"  --{k.replace('_', '-')}: {v};" for k, v in self.colours]
-        props += [f'  --{k}: "{v}", {"serif" if k == "serif" else "sans-serif"};'
-                  for k, v in self.fonts]
+        # The script fallbacks follow the house family, as they follow the vendored one.
+        props += [f'  --{k}: "{v}", {fallback_families(k)}, '
+                  f'{"serif" if k == "serif" else "sans-serif"};' for k, v in self.fonts]
         rules = [f"@page {{ size: {self.paper}; }}"]
         if props:
             rules.append(":root {\n" + "\n".join(props) + "\n}")
@@ -87,6 +90,7 @@ def load_config(root: Path) -> Config:
     config = Config(
         organisation=f.text("organisation", limit=200),
         logo=logo,
+        logo_path=f.text("logo") if logo else None,
         logo_alt=f.text("logo_alt", limit=200),
         colours=colours,
         fonts=fonts,

@@ -22,6 +22,7 @@ import nh3
 
 from .errors import CitationError
 from .models import Citation, Origin, Source
+from .paths import inside
 
 ASSETS_CSL = Path(__file__).parent / "assets" / "csl"
 _CSL_TYPES = {
@@ -55,6 +56,10 @@ def find_style(name: str, root: Path, folders: tuple[Path, ...] = ()) -> Path:
     for folder in search:
         path = folder / f"{name}.csl"
         if path.is_file():
+            if not inside(path, (root, ASSETS_CSL, *folders)):
+                raise CitationError(f"citation style {path.name} in {folder} is a link to a file "
+                                    "outside the project: copy the style into the project "
+                                    "instead")
             return path
     known = sorted({p.stem for d in search if d.is_dir() for p in d.glob("*.csl")})
     raise CitationError(f"citation style '{name}' not found in csl/ or the built-in styles; "

@@ -8,6 +8,7 @@ those surprises instead of guessing, and keeps every value's file, line and colu
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from yaml.reader import ReaderError
 
 from .errors import Collector, ContentError, printable
 from .models import Origin
+from .paths import OutsideProject, read_inside
 
 MAX_YAML_BYTES = 2_000_000
 MAX_DEPTH = 32
@@ -32,9 +34,15 @@ class YMap(dict[str, Any]):
     origin: Origin
     key_origins: dict[str, Origin]
     value_origins: dict[str, Origin]
+    value_spans: dict[str, tuple[int, int]]
 
     def at(self, key: str) -> Origin:
         return self.value_origins.get(key, self.origin)
+
+    def span(self, key: str) -> tuple[int, int] | None:
+        """Where a value's text starts and ends in the file (character offsets), so a problem
+        inside a long text can be pointed at exactly, not just at the value's first line."""
+        return getattr(self, "value_spans", {}).get(key)
 
     def key_at(self, key: str) -> Origin:
         return self.key_origins.get(key, self.origin)
@@ -177,6 +185,7 @@ class _Converter:
         out.origin = _origin(self.path, node)
         out.key_origins = {}
         out.value_origins = {}
+        out.value_spans = {}
         for key_node, value_node in node.value:
             where = _origin(self.path, key_node)
             if not isinstance(key_node, ScalarNode):
@@ -199,6 +208,7 @@ class _Converter:
             out[key] = self.convert(value_node)
             out.key_origins[key] = where
             out.value_origins[key] = _origin(self.path, value_node)
+            out.value_spans[key] = (value_node.start_mark.index, value_node.end_mark.index)
         return out
 
     def _scalar(self, node: ScalarNode) -> Any:
@@ -235,11 +245,40 @@ class _Converter:
         return value
 
 
-def load_yaml(path: Path, root: Path) -> Any:
+EMPTY = "the file is empty"
+
+
+def empty_file_warning(rel: str) -> str:
+    """An empty file is most often a file whose content was lost or never written: say so,
+    rather than quietly treating it as having nothing to contribute."""
+    return f"{rel}: warning: {EMPTY}: add content or delete it"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One loaded YAML file: its data, whether it holds nothing at all, and its text (for
+    pointing at a place inside a value)."""
+
+    data: Any
+    empty: bool  # only comments, blank lines or document markers: no value was written
+    text: str
+
+
+def load_yaml(path: Path, root: Path, allowed: tuple[Path, ...] = ()) -> Any:
     """Load one YAML file strictly; raise ContentError (or Problems) naming file, line, column."""
+    return load_document(path, root, allowed).data
+
+
+def load_document(path: Path, root: Path, allowed: tuple[Path, ...] = ()) -> Document:
+    """load_yaml, keeping what callers need to tell an empty file from one that says `null`.
+    `allowed`: folders besides the project a file may be in (a `--templates` tree)."""
     rel = relpath(path, root)
     try:
-        raw = path.read_bytes()
+        raw = read_inside(path, (root, *allowed))
+    except OutsideProject as exc:
+        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        raise ContentError("this file is a link to a file outside the project: copy the file "
+                           "into the project instead", Origin(shown)) from exc
     except OSError as exc:
         raise ContentError(f"cannot read file: {exc.strerror}", Origin(rel)) from exc
     if len(raw) > MAX_YAML_BYTES:
@@ -264,12 +303,19 @@ def load_yaml(path: Path, root: Path) -> Any:
     finally:
         if loader is not None:
             loader.dispose()
-    if node is None:
-        return None
+    # `---` alone composes to an empty plain scalar: nothing was written there either.
+    if node is None or (isinstance(node, ScalarNode) and node.style is None and not node.value):
+        return Document(None, True, text)
     errors = Collector()
     data = _Converter(rel, text, errors).convert(node)
     errors.raise_if_any()
-    return data
+    return Document(data, False, text)
+
+
+def origin_at(rel: str, text: str, index: int) -> Origin:
+    """The 1-based line and column of a character offset in a file's text."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return Origin(rel, text.count("\n", 0, index) + 1, index - line_start + 1)
 
 
 def decode_utf8(raw: bytes, rel: str) -> str:
@@ -288,8 +334,12 @@ def decode_utf8(raw: bytes, rel: str) -> str:
 
 
 def relpath(path: Path, root: Path) -> str:
-    """A path as the user should see it: relative to the project when it is inside it."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    """A path as the user should see it: relative to the project when it is inside it (as
+    written, so a link is named by where it is, not by where it leads)."""
+    import os
+
+    for candidate, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))),
+                            (path.resolve(), root.resolve())):
+        if candidate.is_relative_to(base):
+            return candidate.relative_to(base).as_posix()
+    return str(path)

@@ -8,10 +8,13 @@ mailto and no element can load a resource.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import markdown
 import nh3
+from markdown.extensions import Extension
 from markupsafe import Markup
 
 ALLOWED_TAGS = {"p", "em", "strong", "ul", "ol", "li", "a", "code", "blockquote", "br"}
@@ -27,16 +30,19 @@ class MarkupLimitError(ValueError):
     """Text that would make the Markdown parser or the renderer misbehave."""
 
 
+def _escape(text: str) -> str:
+    # Escaping '<' and '&' first turns raw HTML into visible text: Python-Markdown has no safe
+    # mode, and an allowlist alone would still keep the text inside unknown tags.
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
 @lru_cache(maxsize=4096)
 def markdown_html(text: str) -> Markup:
     """Render trusted-shape HTML from untrusted Markdown; the result is safe to insert."""
     if text.count("[") > MAX_BRACKETS:
         raise MarkupLimitError(f"text has {text.count('[')} '[' characters; the limit is "
                                f"{MAX_BRACKETS}")
-    # Escaping '<' and '&' first turns raw HTML into visible text: Python-Markdown has no safe
-    # mode, and an allowlist alone would still keep the text inside unknown tags.
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;")
-    rendered = markdown.markdown(escaped, extensions=[], output_format="html")
+    rendered = markdown.markdown(_escape(text), extensions=[], output_format="html")
     clean = nh3.clean(rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                       url_schemes=URL_SCHEMES, link_rel="noopener noreferrer")
     if (depth := nesting_depth(clean)) > MAX_DEPTH:
@@ -61,3 +67,47 @@ def inline_html(text: str) -> Markup:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return Markup(html)
+
+
+# The inline patterns that make an <img>: inline `![a](src)`, reference `![a][ref]` and
+# shortcut `![ref]`. Raw HTML never becomes an element (it is escaped first), so these are the
+# only way block text can ask for an image.
+_IMAGE_PATTERNS = ("image_link", "image_reference", "short_image_ref")
+_STASHED = re.compile("\x02[^\x03]*\x03")  # Python-Markdown's placeholder for a code span
+
+
+class _ImageRecorder(Extension):
+    """Records the Markdown of every image the parser actually makes, as its author wrote it.
+
+    Asking the parser, rather than matching `![...]` with a regex, keeps the verdict the same as
+    the render's: `![x]` inside a code span, or a reference to a definition that does not
+    exist, stays text and is not an image."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        for name in _IMAGE_PATTERNS:
+            processor = md.inlinePatterns[name]
+            processor.handleMatch = self._recording(processor.handleMatch)  # type: ignore[method-assign]
+
+    def _recording(self, handle: Callable[..., Any]) -> Callable[..., Any]:
+        def record(match: re.Match[str], data: str) -> Any:
+            element, start, end = handle(match, data)
+            if element is not None and start is not None and end is not None:
+                written = _STASHED.sub("\u2026", data[start:end])
+                self.found.append(written.replace("&lt;", "<").replace("&amp;", "&"))
+            return element, start, end
+        return record
+
+
+@lru_cache(maxsize=1024)
+def images_in(text: str) -> tuple[str, ...]:
+    """The images in a Markdown text, as written, in order. The sanitiser drops every <img>, so
+    an image would vanish from the brief without a word: validation refuses them instead."""
+    if "![" not in text:  # every image syntax starts so; most texts need no parse at all
+        return ()
+    recorder = _ImageRecorder()
+    markdown.markdown(_escape(text), extensions=[recorder], output_format="html")
+    return tuple(recorder.found)

@@ -2,7 +2,8 @@
 
 Each file is written to a temporary file in the same folder, flushed to disk and renamed over
 the old one, so a crash leaves either the old file or the new one, never a truncated mix. One
-build at a time holds an exclusive lock on the output folder.
+build at a time holds an exclusive lock on the output folder. Ctrl-C and SIGTERM wait until the
+file being replaced is in place, so an interrupted build can say exactly which files are new.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -22,6 +24,32 @@ LOCK_NAME = ".briefsmith.lock"
 # Temporary files Briefsmith itself writes, each naming the process that writes it:
 # `.<file name>.<pid>.<random>.tmp` (write_atomic) and `<hash>.<pid>.tmp` (the citation cache).
 _OWN_TEMP = re.compile(r"\..+\.(\d+)\.[a-z0-9_]{8}\.tmp|[0-9a-f]{64}\.(\d+)\.tmp")
+# The signals that stop a build: Ctrl-C and the polite kill of a service manager or CI runner.
+INTERRUPTS = frozenset({signal.SIGINT, signal.SIGTERM})
+_RECORDS: list[list[Path]] = []  # one list per active recording_writes()
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back until the block is done (they arrive right after it): for
+    steps that must not be cut in half, such as replacing a file and noting that it was."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextmanager
+def recording_writes() -> Iterator[list[Path]]:
+    """Every file write_all puts in place while the block runs, in order. The CLI uses it to
+    say truthfully how many outputs an interrupted build had already replaced."""
+    record: list[Path] = []
+    _RECORDS.append(record)
+    try:
+        yield record
+    finally:
+        _RECORDS.remove(record)
 
 
 @contextmanager
@@ -103,13 +131,17 @@ def remove_stale_temp(out_dir: Path) -> list[Path]:
 
 def write_all(out_dir: Path, files: dict[Path, bytes], *, locked: bool = False) -> None:
     """Write every output atomically under the build lock (taken here unless the caller holds
-    it already), after clearing stale temporary files of dead builds."""
+    it already), after clearing stale temporary files of dead builds. An interrupt stops the
+    loop between two files, never inside one: each file is the old one or the new one."""
     with nullcontext() if locked else build_lock(out_dir):
         remove_stale_temp(out_dir)
         for rel, data in files.items():
             target = out_dir / rel
-            try:
-                write_atomic(target, data)
-            except OSError as exc:
-                raise OutputError(f"cannot write output: {exc.strerror}",
-                                  Origin(str(target))) from exc
+            with signals_deferred():
+                try:
+                    write_atomic(target, data)
+                except OSError as exc:
+                    raise OutputError(f"cannot write output: {exc.strerror}",
+                                      Origin(str(target))) from exc
+                for record in _RECORDS:
+                    record.append(target)

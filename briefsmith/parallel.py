@@ -10,27 +10,45 @@ from __future__ import annotations
 import multiprocessing
 import os
 import resource
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
-from multiprocessing.pool import AsyncResult
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 from .errors import BriefsmithError, RenderError, printable
 from .models import Origin
+from .output import INTERRUPTS, signals_deferred
 
 T = TypeVar("T")
 RENDER_SECONDS = int(os.environ.get("BRIEFSMITH_RENDER_SECONDS", "300"))
 MEMORY_MB = int(os.environ.get("BRIEFSMITH_MEMORY_MB", "4096"))
+# How long a stopped worker gets to unwind (kill its pandoc, remove its temporary files) before
+# it is killed outright: a render stuck inside C code never runs a Python signal handler.
+STOP_SECONDS = 5.0
 
 _STATE: dict[str, Any] = {}
 
 
 def _init_worker(state: dict[str, Any], memory_mb: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent alone decides what an interrupt means,
+    # so a worker ignores it rather than dying with a traceback of its own. SIGTERM is how the
+    # parent stops a worker; turned into SystemExit, it unwinds the render (killing pandoc and
+    # removing temporary files on the way) and multiprocessing exits quietly. Both were blocked
+    # by run_all while this process was forked, so none can arrive before these are in place.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)
     _STATE.update(state)
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 class _WorkerFailure(RenderError):
@@ -73,19 +91,10 @@ def _innermost(tb: TracebackType | None) -> str:
 
 def _template_origin(tb: TracebackType | None) -> Origin | None:
     """The innermost template line in a traceback (Jinja maps template frames to .j2 files)."""
-    found = None
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".j2"):
-            found = (filename, tb.tb_lineno)
-        tb = tb.tb_next
-    if found is None:
-        return None
-    path = Path(found[0])
+    from .templates import template_frame  # the one rule, shared with the in-process render
+
     root = getattr(_STATE.get("project"), "root", None)
-    if isinstance(root, Path) and path.is_relative_to(root):
-        path = path.relative_to(root)
-    return Origin(path.as_posix(), found[1])
+    return template_frame(tb, root if isinstance(root, Path) else None)
 
 
 def run_all(fn: Callable[[dict[str, Any], Any], T], state: dict[str, Any],
@@ -99,7 +108,9 @@ def run_all(fn: Callable[[dict[str, Any], Any], T], state: dict[str, Any],
     context = multiprocessing.get_context("fork")
     processes = max(1, min(jobs, len(tasks)))
     results: list[T | BriefsmithError] = []
-    with context.Pool(processes, _init_worker, (state, MEMORY_MB), maxtasksperchild=None) as pool:
+    with signals_deferred():  # see _init_worker
+        pool = context.Pool(processes, _init_worker, (state, MEMORY_MB), maxtasksperchild=None)
+    try:
         def report(index: int) -> Callable[[tuple[T | BriefsmithError, float]], None]:
             return lambda done: on_done(index, *done) if on_done else None
 
@@ -118,10 +129,28 @@ def run_all(fn: Callable[[dict[str, Any], Any], T], state: dict[str, Any],
                     outcome = RenderError(f"{label}: {outcome.message}", outcome.origin)
                 results.append(outcome)
             except multiprocessing.TimeoutError:
-                pool.terminate()
+                _stop(pool)
                 stopped = True
                 results.append(RenderError(f"{label}: the render took longer than "
                                            f"{RENDER_SECONDS} s and was stopped: look for very "
                                            "long or deeply nested content"))
+    finally:
+        # Also on Ctrl-C or SIGTERM: no worker may outlive the build, still rendering.
+        _stop(pool)
     return results
+
+
+def _stop(pool: Pool) -> None:
+    """Terminate the pool and wait for every worker to be gone. A second Ctrl-C waits until
+    this is done; a worker that does not unwind within STOP_SECONDS is killed."""
+    with signals_deferred():
+        workers = multiprocessing.active_children()
+        watchdog = threading.Timer(STOP_SECONDS, lambda: [w.kill() for w in workers])
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            pool.terminate()
+            pool.join()
+        finally:
+            watchdog.cancel()
 

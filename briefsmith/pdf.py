@@ -1,8 +1,9 @@
 """Stage 6: HTML → PDF bytes with WeasyPrint, in memory, seeing only the project's own files.
 
 WeasyPrint is imported here and only here, lazily: `check`, `list` and a no-op build never pay
-for it. Fonts come from the package's vendored folder through a private fontconfig file, so
-output does not depend on what the machine has installed.
+for it. Fonts come from the package's vendored folder, plus the few fallback files named in
+`fonts.py`, through a private fontconfig file, so output does not depend on what else the machine
+has installed.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from . import fonts
 from .errors import RenderError
+from .fonts import FONTS_DIR as FONTS_DIR  # re-exported: `from .pdf import FONTS_DIR` works
 from .models import Origin
 
-FONTS_DIR = Path(__file__).parent / "assets" / "fonts"
 MAX_DATA_URL = 2_000_000
 MAX_FILE_BYTES = 20_000_000
 MAX_IMAGE_PIXELS = 25_000_000  # a 5000 x 5000 image; decoding more would exhaust memory
@@ -29,21 +30,9 @@ _REFUSED = "Briefsmith refused to load"  # starts the fetcher's error, which Wea
 
 
 def _fontconfig_file() -> Path:
-    """Write (once per font folder) a fontconfig file that knows only the vendored fonts."""
-    digest = hashlib.sha256(str(FONTS_DIR).encode()).hexdigest()[:12]
-    folder = Path(tempfile.gettempdir()) / f"briefsmith-fontconfig-{digest}"
-    conf = folder / "fonts.conf"
-    text = (
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-        f"  <dir>{FONTS_DIR}</dir>\n  <cachedir>{folder / 'cache'}</cachedir>\n"
-        "  <config><rescan><int>0</int></rescan></config>\n</fontconfig>\n"
-    )
-    if not conf.is_file() or conf.read_text() != text:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f"fonts.conf.{os.getpid()}"
-        tmp.write_text(text)
-        os.replace(tmp, conf)
-    return conf
+    """The private fontconfig file (kept here by name: the benchmarks point bare WeasyPrint at
+    it to compare like with like)."""
+    return fonts.fontconfig_file()
 
 
 def _weasyprint() -> Any:
@@ -179,6 +168,9 @@ def _source_date(epoch: int) -> Iterator[None]:
 def render_pdf(html: str, base_dir: Path, allowed_roots: tuple[Path, ...], *,
                identifier: str, epoch: int, origin: Origin) -> tuple[bytes, RenderLog, int]:
     """Render to PDF bytes (never to a file: writing is the output stage's atomic job)."""
+    missing = fonts.missing_fallbacks()
+    if missing:  # else names in those scripts would be drawn as empty boxes
+        raise RenderError(fonts.setup_error(missing), origin)
     weasyprint = _weasyprint()
     log = RenderLog([], [], [], [])
     with _captured(log), _source_date(epoch):

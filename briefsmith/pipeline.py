@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .citations import verify_content
-from .config import Config, load_config
+from .config import CONFIG_NAME, Config, load_config
 from .csl import find_style, format_citations
 from .errors import (
     BriefsmithError,
@@ -23,6 +23,8 @@ from .errors import (
     RenderError,
     printable,
 )
+from .freshness import Digests, code_version, sha256
+from .manifest import hash_of
 from .models import Audience, Brief, Content
 from .render import (
     build_context,
@@ -33,7 +35,7 @@ from .render import (
     require_alt_text,
 )
 from .select import Selection, select
-from .templates import TemplateChain, chain_for, template_trees
+from .templates import BUILTIN, TemplateChain, chain_for, template_trees
 
 FORMATS = ("pdf", "html")  # the CLI keeps its own copy so a no-op build need not import this
 
@@ -91,25 +93,66 @@ def load_project(root: Path, override: Path | None = None) -> Project:
 
 
 def check(root: Path, override: Path | None = None) -> Project:
-    """Load, validate and verify everything; resolve every output's citation style. No writes."""
+    """Load, validate and verify everything; resolve every output's citation style; compile
+    every template and render every output's HTML in memory, so that what would fail the build
+    fails `check` (CI's gate) too, short of pandoc and WeasyPrint. No writes."""
+    from .parallel import run_all
+    from .render import dry_render
+    from .templates import compile_errors
+
     project = load_project(root, override)
     content = project.content
     errors = Collector()
+    selections = []
     for brief in content.briefs.values():
         for name in brief.audiences:
             audience = content.audiences[name]
             selection = select(content, brief, audience, project.config.citation_styles)
+            selections.append(selection)
             try:
                 find_style(selection.style, root, project.chain(brief, audience).folders)
             except BriefsmithError as exc:
                 errors.add(ContentError(exc.message, brief.origin))
+    # An audience no brief uses yet is compiled too: the first brief that names it would fail.
+    trees = template_trees(root, project.override)
+    chains = [project.chain(s.brief, s.audience) for s in selections]
+    chains += [chain_for(root, name, trees) for name in content.audiences]
+    found = compile_errors(chains)
+    # The build's own worker pool, limits and messages. After a render over the time limit the
+    # pool is stopped and the outputs not yet collected are "not rendered": render those again,
+    # so that one endless template does not hide a problem in another.
+    stopped = ": not rendered: an earlier render was stopped"
+    pending = selections
+    while pending:
+        outcomes = run_all(dry_render, {"project": project}, [(s, FORMATS) for s in pending],
+                           os.cpu_count() or 1,
+                           [f"{s.brief.id} ({s.audience.name})" for s in pending])
+        again = []
+        for selection, outcome in zip(pending, outcomes, strict=True):
+            if isinstance(outcome, Problems):
+                found.extend(outcome.errors)
+            elif isinstance(outcome, BriefsmithError) and outcome.message.endswith(stopped):
+                again.append(selection)
+            elif isinstance(outcome, BriefsmithError):
+                found.append(outcome if outcome.origin else
+                             type(outcome)(outcome.message, selection.brief.origin))
+        pending = again if len(again) < len(pending) else []
+    # A shared template's syntax error is met by every output that uses it: report it once.
+    errors.extend({(e.origin, e.message): e for e in found}.values())
+    from .fonts import uncovered_characters  # stdlib only; reads font cmaps when needed
+
+    errors.extend(uncovered_characters(content))
     errors.raise_if_any()
     return project
 
 
 def plan(content: Content, brief_ids: list[str] | None,
          audience: str | None) -> list[tuple[Brief, Audience]]:
-    """Which (brief, audience) pairs to build, in a stable order."""
+    """Which (brief, audience) pairs to build, in a stable order.
+
+    An audience folder that no brief lists is never built. Asked for by name, that is an error
+    saying which brief files to add it to (a build of nothing that exits 0 looks like
+    success); on a plain build it is a warning (`unlisted_audiences`)."""
     errors = Collector()
     for bid in brief_ids or []:
         if bid not in content.briefs:
@@ -120,8 +163,22 @@ def plan(content: Content, brief_ids: list[str] | None,
         errors.add(ContentError(f"no audience '{audience}': audiences are "
                                 f"{', '.join(sorted(content.audiences))}"))
     errors.raise_if_any()
+    wanted = sorted(brief_ids or content.briefs)
+    if audience is not None and not any(audience in content.briefs[b].audiences
+                                        for b in wanted):
+        files = [content.briefs[b].origin.path for b in wanted]
+        where = (" or ".join([", ".join(files[:-1]), files[-1]] if len(files) > 1 else files)
+                 or "a brief in briefs/")
+        if not brief_ids:
+            nobody = f"no brief lists audience '{audience}'"
+        elif len(wanted) == 1:
+            nobody = f"brief '{wanted[0]}' does not list audience '{audience}'"
+        else:
+            nobody = f"none of the briefs {', '.join(wanted)} lists audience '{audience}'"
+        raise ContentError(f"{nobody}: add {audience} to the audiences: list of {where}, then "
+                           "build again")
     pairs = []
-    for bid in sorted(brief_ids or content.briefs):
+    for bid in wanted:
         brief = content.briefs[bid]
         for name in brief.audiences:
             if audience is None or name == audience:
@@ -210,31 +267,81 @@ def _refusal_error(refusal: tuple[str, str], selection: Selection,
                        f"{rule}", selection.brief.origin)
 
 
-def fingerprint(project: Project, selection: Selection) -> dict[str, str]:
+def fingerprint(project: Project, selection: Selection,
+                digests: Digests) -> dict[str, str]:
     """A hash of every input that can change this brief-and-audience's outputs, by name."""
     from .load import relpath
-    from .manifest import folder_hashes, hash_of, sha256, versions
-    from .pdf import FONTS_DIR
 
     brief, audience = selection.brief, selection.audience
     chain = project.chain(brief, audience)
     style = find_style(selection.style, project.root, chain.folders)
     parts = {
-        "versions": sha256(versions().encode()),
+        "versions": sha256(code_version().encode()),
         f"brief {brief.id}": hash_of(brief),
         f"audience {audience.name}": hash_of(audience),
         "house style": hash_of(project.config),
-        f"citation style {style.name}": sha256(style.read_bytes()),
-        "fonts": hash_of(folder_hashes(FONTS_DIR)),
+        f"citation style {style.name}": digests.file(style) or "",
+        "fonts": digests.fonts(),
     }
     for block in selection.blocks:
         parts[f"block {block.id}"] = hash_of(block)
         for citation in project.content.citations.get(block.id, ()):
             parts[f"source {citation.source.id}"] = hash_of(citation.source)
     for folder in chain.folders:
-        for name, digest in folder_hashes(folder):
+        for name, digest in digests.tree_files(folder):
             parts[f"template {relpath(folder / name, project.root)}"] = digest
     return parts
+
+
+def output_reads(project: Project, selection: Selection, digests: Digests) -> dict[str, str | None]:
+    """The content hash of every file and folder this brief-and-audience is made from, so that
+    a later build can tell it is current without loading the project."""
+    brief, audience = selection.brief, selection.audience
+    chain = project.chain(brief, audience)
+    root = project.root
+    files = [root / brief.origin.path, root / CONFIG_NAME,
+             find_style(selection.style, root, chain.folders)]
+    files += [root / block.origin.path for block in selection.blocks]
+    for block in selection.blocks:
+        for citation in project.content.citations.get(block.id, ()):
+            files += [root / citation.source.origin.path, root / citation.source.text_path]
+    if project.config.logo_path:
+        files.append(root / project.config.logo_path)
+    reads: dict[str, str | None] = {"code": code_version(), "fonts": digests.fonts()}
+    reads.update((f"file:{digests.key(p)}", digests.file(p)) for p in files)
+    reads.update((f"tree:{digests.key(f)}", digests.tree(f)) for f in chain.folders)
+    return reads
+
+
+def project_reads(project: Project | None, root: Path, digests: Digests,
+                  override: Path | None) -> dict[str, str | None]:
+    """Every folder and file `check` reads: while none changes, the plan and the verdict of
+    `check` for a command come out the same, so a no-op build need not load anything."""
+    folders = [root / "briefs", root / "content", root / "templates", root / "csl", BUILTIN]
+    files = [root / CONFIG_NAME]
+    if override is not None:
+        folders.append(override)
+    if project is not None:
+        folders += [b.templates for b in project.content.briefs.values() if b.templates]
+        if project.override is not None:
+            folders.append(project.override)
+        if project.config.logo_path:
+            files.append(root / project.config.logo_path)
+    reads: dict[str, str | None] = {"code": code_version(), "fonts": digests.fonts()}
+    reads.update((f"tree:{digests.key(f)}", digests.tree(f)) for f in folders)
+    reads.update((f"file:{digests.key(p)}", digests.file(p)) for p in files)
+    return reads
+
+
+def unlisted_audiences(content: Content) -> list[str]:
+    """A warning for each audience folder of the project that no brief lists: made for a
+    reason, and never built without a word."""
+    listed = {name for brief in content.briefs.values() for name in brief.audiences}
+    return [f"{aud.origin.path}: warning: no brief lists audience '{name}', so it is never "
+            f"built: add {name} to the audiences: list of a brief in briefs/"
+            for name, aud in sorted(content.audiences.items())
+            if name not in listed
+            and not aud.template_dir.resolve().is_relative_to(BUILTIN.resolve())]
 
 
 def shard_of(selection: Selection, count: int) -> int:
@@ -274,18 +381,19 @@ class BuildRequest:
     force: bool = False
     shard: tuple[int, int] | None = None
     run_key: str | None = None  # identifies the command line, for the no-op fast path
-    snapshot: str | None = None
 
 
 def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
           progress: Callable[[str], None] | None = None) -> BuildResult:
     """Check, render what changed in worker processes, then write it all or nothing."""
-    from .manifest import folder_hashes
     from .output import build_lock
 
     request = request or BuildRequest()
     started = time.perf_counter()
-    folder_hashes.cache_clear()  # `watch` and tests build many times in one process
+    # Hashed before anything is loaded: a file saved during the build then differs from its
+    # record, and the next build renders it again instead of trusting the older render.
+    digests = Digests(root, out_dir, [p for p in (request.override,) if p])
+    project_reads(None, root, digests, request.override)  # remembered by `digests`
     project = check(root, request.override)
     content = project.content
     selections = [select(content, brief, aud, project.config.citation_styles)
@@ -296,34 +404,41 @@ def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
     # request is known to be valid): a second build into the same folder stops at once with a
     # clear message instead of rendering everything first.
     with build_lock(out_dir):
-        return _build_locked(project, selections, out_dir, request, progress, started)
+        result = _build_locked(project, selections, out_dir, request, progress, digests)
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 def _build_locked(project: Project, selections: list[Selection], out_dir: Path,
                   request: BuildRequest, progress: Callable[[str], None] | None,
-                  started: float) -> BuildResult:
-    from .manifest import MANIFEST, Manifest, changed_parts, sha256
+                  digests: Digests) -> BuildResult:
+    from .manifest import MANIFEST, Manifest, changed_parts
     from .output import write_all
     from .parallel import run_all
 
     content = project.content
     result = BuildResult(warnings=list(content.warnings))
+    if request.audience is None:
+        result.warnings += unlisted_audiences(content)
     manifest = Manifest.read(out_dir)
-    tasks, planned, fingerprints = [], [], {}
+    tasks, planned, records = [], [], {}
     for selection in selections:
-        parts = fingerprint(project, selection)
+        parts = fingerprint(project, selection, digests)
+        reads = output_reads(project, selection, digests)
         needed = []
         for fmt in request.formats:
             rel = output_path(selection, fmt).as_posix()
             planned.append(rel)
             inputs = sha256(json.dumps([parts, fmt], sort_keys=True).encode())
-            fingerprints[rel] = (inputs, parts)
-            if request.force or not manifest.fresh(out_dir, rel, inputs):
+            records[rel] = {"inputs": inputs, "parts": parts, "reads": reads}
+            if request.force or not manifest.fresh(digests, rel, inputs):
                 needed.append(fmt)
                 old = manifest.outputs.get(rel, {}).get("parts")
                 result.changes.append(Change(rel, changed_parts(old, parts)))
             else:
                 result.skipped.append(rel)
+                # what it says is unchanged, so it is current for the files as they are now
+                manifest.outputs[rel].update(records[rel])
         if needed:
             tasks.append(Task(selection, tuple(needed)))
     labels = [f"{t.selection.brief.id} ({t.selection.audience.name})" for t in tasks]
@@ -348,18 +463,26 @@ def _build_locked(project: Project, selections: list[Selection], out_dir: Path,
             result.outputs.extend(outcome[0])
             result.warnings.extend(w for w in outcome[1] if w not in result.warnings)
     result.failed = len(tasks) - len([o for o in outcomes if not isinstance(o, BriefsmithError)])
-    result.seconds = time.perf_counter() - started
     errors.raise_if_any()
+    # A file edited while the outputs were rendered: its record would vouch for a render made
+    # from the older text. Such outputs keep no record of files and are checked in full next
+    # time.
+    recheck = Digests(project.root, out_dir, digests.allowed[2:])
     for output in result.outputs:
-        rel = output.path.as_posix()
-        inputs, parts = fingerprints[rel]
-        manifest.outputs[rel] = {"inputs": inputs, "parts": parts, "file": sha256(output.data)}
-    if request.run_key is not None and request.snapshot is not None:
-        manifest.runs[request.run_key] = {"snapshot": request.snapshot, "outputs": planned}
+        manifest.outputs[output.path.as_posix()] = dict(records[output.path.as_posix()],
+                                                        file=sha256(output.data))
+    for rel in planned:
+        entry = manifest.outputs.get(rel, {})
+        if entry.get("reads") and not recheck.unchanged(entry["reads"]):
+            entry["reads"] = {}
+    if request.run_key is not None:
+        reads = project_reads(project, project.root, digests, request.override)
+        manifest.runs[request.run_key] = {
+            "reads": reads if recheck.unchanged(reads) else {}, "outputs": planned}
     files = {o.path: o.data for o in result.outputs}
     files[Path(MANIFEST)] = manifest.to_bytes()
     write_all(out_dir, files, locked=True)
-    result.seconds = time.perf_counter() - started
+    digests.save()
     return result
 
 

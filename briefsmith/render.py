@@ -14,7 +14,6 @@ import datetime as dt
 import re
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -28,7 +27,7 @@ from .load import relpath
 from .markup import MarkupLimitError, inline_html, markdown_html
 from .models import Block, Brief, Citation, Origin, Source
 from .select import Selection
-from .templates import ENTRY, TemplateChain
+from .templates import ENTRY, TemplateChain, syntax_error, template_frame
 
 _PLACEHOLDER = re.compile(r'<bs-cite n="(\d+)"></bs-cite>')
 _NOTES = "<bs-notes></bs-notes>"
@@ -257,9 +256,7 @@ def render_first_pass(templates: TemplateChain, context: dict[str, Any],
         raise TemplateError(f"template '{exc.name}' not found; searched: "
                             f"{templates.searched()}", _template_frame(templates)) from exc
     except jinja2.TemplateSyntaxError as exc:
-        where = Origin(relpath(Path(exc.filename), templates.root) if exc.filename
-                       else str(exc.name), exc.lineno or 0)
-        raise TemplateError(f"template syntax error: {exc.message}", where) from exc
+        raise syntax_error(exc, templates.root) from exc
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"undefined variable: {exc.message}",
                             _template_frame(templates)) from exc
@@ -267,15 +264,23 @@ def render_first_pass(templates: TemplateChain, context: dict[str, Any],
 
 
 def _template_frame(templates: TemplateChain) -> Origin | None:
-    """Jinja rewrites tracebacks so template frames carry the template's file and line."""
-    tb = sys.exc_info()[2]
-    found = None
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".j2"):
-            found = Origin(relpath(Path(filename), templates.root), tb.tb_lineno)
-        tb = tb.tb_next
-    return found
+    return template_frame(sys.exc_info()[2], templates.root)
+
+
+def dry_render(state: dict[str, Any], task: tuple[Selection, tuple[str, ...]]) -> None:
+    """What `check` runs for one (brief, audience) in a render worker: the template part of the
+    build, each format, to HTML in memory. It stops where citations would be formatted (pandoc)
+    and the PDF drawn (WeasyPrint): neither runs template code. A worker, not this process,
+    because a template is code: one that loops for ever or asks for gigabytes must meet the
+    build's time and memory limits, and an endless recursion the build's own handling."""
+    project = state["project"]  # a pipeline.Project (that module imports this one)
+    selection, formats = task
+    templates = project.chain(selection.brief, selection.audience)
+    citations = project.content.citations
+    for fmt in formats:
+        context = build_context(selection, citations, fmt, project.config)
+        first, _ = render_first_pass(templates, context, citations)
+        require_alt_text(first, templates)
 
 
 def fill_citations(html: str, formatted: Formatted,

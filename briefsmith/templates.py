@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import os
+import posixpath
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import CodeType, TracebackType
 
 import jinja2
 from jinja2 import nodes
 
-from .errors import TemplateError
-from .load import relpath
+from .errors import BriefsmithError, TemplateError
+from .load import decode_utf8, relpath
 from .models import Origin
+from .paths import inside
 
 BUILTIN = Path(__file__).parent / "assets" / "templates"
 BASE = "_base"
@@ -58,6 +62,41 @@ def display(path: Path, root: Path) -> str:
     return shown
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the life of the process, shared by every chain.
+
+    Compiling is most of the cost of a render, and every render makes a fresh environment (so
+    that `used` records each one's own files): without this, `check` would compile the same
+    few files again for every brief, audience and format. Render workers are forked, so what
+    `check` compiled in the parent is already here for them. Jinja keys each entry by template
+    name and file and checks the source's checksum, so an edited file is compiled again."""
+
+    LIMIT = 256  # `watch` runs many builds in one process; keep only recent versions
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[str, CodeType]] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        checksum, code = self.entries.get(bucket.key, ("", None))
+        if code is not None and checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.code is None:
+            return
+        self.entries.pop(bucket.key, None)
+        self.entries[bucket.key] = (bucket.checksum, bucket.code)
+        while len(self.entries) > self.LIMIT:
+            del self.entries[next(iter(self.entries))]
+
+    def keep(self, name: str, filename: str, source: str, code: CodeType) -> None:
+        self.entries[self.get_cache_key(name, filename)] = (self.get_source_checksum(source),
+                                                            code)
+
+
+_COMPILED = _CompiledTemplates()
+
+
 class _RecordingLoader(jinja2.BaseLoader):
     """The chain, then the prefixed trees; remembers which file each name resolved to.
     (A BaseLoader, because ChoiceLoader.load would bypass an overridden get_source.)"""
@@ -68,13 +107,42 @@ class _RecordingLoader(jinja2.BaseLoader):
         self.inner = jinja2.ChoiceLoader([jinja2.FileSystemLoader(folders), prefixed])
         self.record = record
         self.root = root
+        self.folders = folders
 
     def get_source(self, environment: jinja2.Environment,
                    template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+        self._refuse_links_out(template)
         source, filename, uptodate = self.inner.get_source(environment, template)
         if filename is not None:
             self.record.setdefault(template, display(Path(filename), self.root))
         return source, filename, uptodate
+
+
+    def _refuse_links_out(self, template: str) -> None:
+        """Jinja opens whatever a name leads to, links included: look first, as the loader
+        would search, and refuse a file whose real place is outside every template tree."""
+        try:
+            pieces = jinja2.loaders.split_template_path(template)
+        except jinja2.TemplateNotFound:
+            return
+        candidates = [Path(folder, *pieces) for folder in self.folders]
+        prefix, _, rest = template.partition("/")
+        trees = tree_prefixes(self.root)
+        if prefix in trees and rest:
+            candidates.append(Path(trees[prefix], *rest.split("/")))
+        for path in candidates:
+            if path.is_file() or path.is_symlink():
+                refuse_outside(path, self.root, self.folders)
+                return
+
+
+def refuse_outside(path: Path, root: Path, folders: Iterable[Path | str] = ()) -> None:
+    """A template, stylesheet or style on a chain that is a link out of the project (and out of
+    the named template folders) is refused before it is opened."""
+    allowed = (root, BUILTIN, *(Path(f) for f in folders))
+    if not inside(path, allowed):
+        raise TemplateError("this file is a link to a file outside the project: copy the file "
+                            "into the project instead", Origin(display(path, root)))
 
 
 @dataclass
@@ -88,6 +156,7 @@ class TemplateChain:
     def environment(self) -> jinja2.Environment:
         return jinja2.Environment(
             loader=_RecordingLoader([str(f) for f in self.folders], self.used, self.root),
+            bytecode_cache=_COMPILED,
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -108,7 +177,10 @@ class TemplateChain:
         parts, seen = [], set()
         for folder in self.folders:  # most specific first: an identical copy further down
             css = folder / "style.css"  # the chain (a copied default) adds nothing
-            if not css.is_file() or (text := css.read_text("utf-8")) in seen:
+            if not css.is_file():
+                continue
+            refuse_outside(css, self.root, self.folders)
+            if (text := css.read_text("utf-8")) in seen:
                 continue
             seen.add(text)
             shown = display(css, self.root)
@@ -206,6 +278,62 @@ class TemplateChain:
                 break
             current = self._parent_file(parent.template.value, current)
         return names
+
+
+def template_frame(tb: TracebackType | None, root: Path | None) -> Origin | None:
+    """The innermost template line in a traceback: Jinja rewrites tracebacks so that template
+    frames carry the template's file and line, which is where the author has to look. One
+    function for the render and its worker processes, so both name the same line."""
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None:
+        return None
+    path = Path(found[0])
+    return Origin(relpath(path, root) if root is not None else path.as_posix(), found[1])
+
+
+def syntax_error(exc: jinja2.TemplateSyntaxError, root: Path) -> TemplateError:
+    """A template that does not compile, located at its own file and line."""
+    where = Origin(relpath(Path(exc.filename), root) if exc.filename else str(exc.name),
+                   exc.lineno or 0)
+    return TemplateError(f"template syntax error: {exc.message}", where)
+
+
+def compile_errors(chains: Iterable[TemplateChain]) -> list[BriefsmithError]:
+    """Compile every template file on the chains, reached by the entry template or not.
+
+    A dry render only reaches the files the current content leads it to: a template included
+    only for a block type, or a meeting, that no brief has yet would fail the first build that
+    has one. Compiling every file finds its syntax errors (and unknown filters or tests) now.
+    The built-in defaults are Briefsmith's own, tested with it, so they are left out."""
+    errors: list[BriefsmithError] = []
+    seen: set[Path] = set()
+    builtin = BUILTIN.resolve()
+    for chain in chains:
+        env: jinja2.Environment | None = None
+        for folder in chain.folders:
+            for path in sorted(folder.rglob("*.j2")):
+                real = path.resolve()
+                if real in seen or real.is_relative_to(builtin) or not path.is_file():
+                    continue
+                seen.add(real)
+                env = env or chain.environment()
+                rel = relpath(path, chain.root)
+                name = path.relative_to(folder).as_posix()
+                # the file name exactly as the chain's loader gives it, so the render reuses this
+                filename = os.path.normpath(posixpath.join(str(folder), name))
+                try:
+                    source = decode_utf8(path.read_bytes(), rel)
+                    _COMPILED.keep(name, filename, source, env.compile(source, name, filename))
+                except jinja2.TemplateSyntaxError as exc:
+                    errors.append(syntax_error(exc, chain.root))
+                except BriefsmithError as exc:
+                    errors.append(exc)
+    return errors
 
 
 def chain_for(root: Path, audience: str, trees: tuple[Path, ...],

@@ -15,7 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BriefsmithError, Collector, ContentError, Problems, printable
-from .load import YList, YMap, decode_utf8, load_yaml, relpath
+from .load import (
+    EMPTY,
+    YList,
+    YMap,
+    decode_utf8,
+    empty_file_warning,
+    load_document,
+    origin_at,
+    relpath,
+)
+from .markup import images_in
 from .models import (
     BLOCK_TYPES,
     SOURCE_KINDS,
@@ -226,25 +236,64 @@ def split_paragraphs(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in lines if line.strip())
 
 
-def _id_file(path: Path, root: Path, kind: str,
-             errors: Collector) -> tuple[str, str, YMap] | None:
-    """A source or brief file: its id (the file name), its shown path and its mapping."""
+def _id_file(path: Path, root: Path, kind: str, needs: str,
+             errors: Collector) -> tuple[str, str, YMap, str] | None:
+    """A source or brief file: its id (the file name), its shown path, its mapping and its
+    text. `needs`: the keys it must have, named when the file is empty."""
     rel = relpath(path, root)
     if not _check_id(path.stem, Origin(rel, 1, 1), kind, errors, from_file=True):
         return None
-    data = load_yaml(path, root)
-    if not isinstance(data, YMap):
+    doc = load_document(path, root)
+    if doc.empty:
+        errors.add(ContentError(f"{EMPTY}: a {kind} file must be a mapping of key: value lines; "
+                                f"write its {needs}, or delete the file", Origin(rel, 1, 1)))
+        return None
+    if not isinstance(doc.data, YMap):
         errors.add(ContentError(f"a {kind} file must be a mapping of key: value lines",
                                 Origin(rel, 1, 1)))
         return None
-    return path.stem, rel, data
+    return path.stem, rel, doc.data, doc.text
+
+
+FIGURE_HELP = ("remove it; figures are not supported yet (see docs/content-format.md, "
+               "Images in text)")
+
+
+def refuse_images(data: YMap, key: str, text: str | None, file_text: str, rel: str,
+                  what: str, rule: str, errors: Collector) -> None:
+    """The sanitiser drops every <img>, so an image in Markdown would vanish from every output
+    while the build succeeds: refuse it here, where `check` sees it, pointing at the image
+    itself (a long text may span many lines). `what`: 'block 'x' has an image in its text'."""
+    if not text:
+        return
+    span = data.span(key)
+    start, end = span if span is not None else (0, 0)
+    for markup in images_in(text):
+        index = _find_written(file_text, markup, start, end)
+        if index is not None:
+            start = index + 1  # the same image twice: the second is further on
+        where = origin_at(rel, file_text, index) if index is not None else data.at(key)
+        errors.add(ContentError(f"{what} ({printable(markup, 80)}): {rule} cannot show images; "
+                                f"{FIGURE_HELP}", where))
+
+
+def _find_written(file_text: str, markup: str, start: int, end: int) -> int | None:
+    """Where an image's Markdown is in the file. YAML folding or quoting can change how the
+    value reads from how the file has it, so fall back to the start of the image's alt text,
+    then to its `![`."""
+    prefix = re.split(r"\s|\u2026", markup, maxsplit=1)[0]
+    for needle in (markup, prefix, "!["):
+        index = file_text.find(needle, start, end)
+        if index != -1:
+            return index
+    return None
 
 
 def load_source(yaml_path: Path, root: Path, errors: Collector) -> Source | None:
-    loaded = _id_file(yaml_path, root, "source", errors)
+    loaded = _id_file(yaml_path, root, "source", "label, kind and perspective", errors)
     if loaded is None:
         return None
-    sid, rel, data = loaded
+    sid, rel, data, _ = loaded
     f = Fields(data, f"source '{sid}'", errors)
     f.check_keys({"label", "kind", "perspective"},
                  {"title", "short_title", "outlet", "authors", "editors", "published", "url",
@@ -357,14 +406,19 @@ def _cites(f: Fields, block_id: str, errors: Collector, *, required: bool,
 
 def load_blocks(path: Path, root: Path, audiences: Iterable[str], errors: Collector, *,
                 sources: Collection[str] | None = None,
-                declared: set[str] | None = None) -> list[Block]:
+                declared: set[str] | None = None,
+                warnings: list[str] | None = None) -> list[Block]:
     """The valid blocks of one file. `sources`: source ids a cite may name (None: not checked).
     `declared` collects every well-formed block id, valid block or not, so that a brief using an
-    invalid block is not reported a second time as using an unknown one."""
+    invalid block is not reported a second time as using an unknown one. `warnings` receives
+    the warning for an empty file: it may be a file whose blocks were lost."""
     rel = relpath(path, root)
-    data = load_yaml(path, root)
-    if data is None:
+    doc = load_document(path, root)
+    if doc.empty:
+        if warnings is not None:
+            warnings.append(empty_file_warning(rel))
         return []
+    data = doc.data
     if not isinstance(data, YList):
         errors.add(ContentError("a block file must be a YAML list of blocks ('- id: ...')",
                                 Origin(rel, 1, 1)))
@@ -423,14 +477,20 @@ def load_blocks(path: Path, root: Path, audiences: Iterable[str], errors: Collec
                     continue
                 if (text := wf.text(name, required=True)) is not None:
                     wording.append((name, text))
+                    refuse_images(wmap, name, text, doc.text, rel,
+                                  f"block '{bid}' has an image in its wording for '{name}'",
+                                  "block text", errors)
         words = f.text("words", required="words" in required, strict_later=True)
         if words is not None and (bad := _INVISIBLE.search(words)) is not None:
             f.fail("words", f"'words' of block '{bid}' contains {_hidden(bad.group())}: "
                             "delete it")
+        text = f.text("text", required="text" in required)
+        refuse_images(item, "text", text, doc.text, rel,
+                      f"block '{bid}' has an image in its text", "block text", errors)
         blocks.append(Block(
             id=bid,
             type=btype,
-            text=f.text("text", required="text" in required),
+            text=text,
             cites=_cites(f, bid, errors, required="cites" in required, sources=sources),
             origin=item.origin,
             title=f.text("title", limit=200),
@@ -454,10 +514,10 @@ def load_blocks(path: Path, root: Path, audiences: Iterable[str], errors: Collec
 
 def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
                errors: Collector) -> Brief | None:
-    loaded = _id_file(path, root, "brief", errors)
+    loaded = _id_file(path, root, "brief", "title, date, audiences and sections", errors)
     if loaded is None:
         return None
-    bid, rel, data = loaded
+    bid, rel, data, file_text = loaded
     f = Fields(data, f"brief '{bid}'", errors)
     f.check_keys({"title", "date", "audiences", "sections"},
                  {"subtitle", "author", "language", "keywords", "meeting", "summary", "about",
@@ -523,10 +583,17 @@ def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
             refs = sf.id_list("blocks")
             if not refs and "blocks" in item:
                 sf.fail("blocks", f"section '{sid}' lists no blocks: add block ids")
-            sections.append(Section(sid, title, refs, item.origin, sf.text("intro")))
+            intro = sf.text("intro")
+            refuse_images(item, "intro", intro, file_text, rel,
+                          f"section '{sid}' of brief '{bid}' has an image in its intro",
+                          "a section intro", errors)
+            sections.append(Section(sid, title, refs, item.origin, intro))
     title = f.text("title", required=True, limit=300)
     date = f.pattern("date", FULL_DATE_RE, "YYYY-MM-DD in quotes", required=True)
     language = f.pattern("language", LANG_RE, "a language tag such as en-GB")
+    about = f.text("about")
+    refuse_images(data, "about", about, file_text, rel,
+                  f"brief '{bid}' has an image in its 'about' text", "the 'about' text", errors)
     if title is None or date is None:
         return None
     return Brief(
@@ -542,7 +609,7 @@ def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
         keywords=tuple(v for v, _ in f.text_list("keywords")),
         meeting=meeting,
         summary=f.id_list("summary"),
-        about=f.text("about"),
+        about=about,
         citation_style=tuple(styles),
         templates=_folder(f, "templates", root),
     )
@@ -564,10 +631,13 @@ def load_audience(folder: Path, root: Path, errors: Collector) -> Audience | Non
     """An audience folder's `audience.yaml` says how that audience cites and what it leaves out."""
     path = folder / "audience.yaml"
     rel = relpath(path, root)
-    data = load_yaml(path, root)
+    doc = load_document(path, root, (folder.parent,))  # its template tree may be outside
+    data = doc.data
     if not isinstance(data, YMap):
-        errors.add(ContentError("audience.yaml must be a mapping of key: value lines",
-                                Origin(rel, 1, 1)))
+        empty = f"{EMPTY}: " if doc.empty else ""
+        needs = "; write its label, citation_style and notes" if doc.empty else ""
+        errors.add(ContentError(f"{empty}audience.yaml must be a mapping of key: value lines"
+                                f"{needs}", Origin(rel, 1, 1)))
         return None
     f = Fields(data, f"audience '{folder.name}'", errors)
     f.check_keys({"label", "citation_style", "notes"}, {"exclude_types", "description"})
@@ -624,9 +694,11 @@ def load_content(root: Path, trees: tuple[Path, ...] | None = None) -> Content:
     declared: set[str] = set()
     blocks: dict[str, Block] = {}
     all_block_files_read = True
+    warnings = _empty_config_warning(root)
     for path in sorted((root / "content" / "blocks").glob("*.yaml")):
         loaded = _guard(errors, lambda p=path: load_blocks(
-            p, root, audiences, errors, sources=source_ids, declared=declared))
+            p, root, audiences, errors, sources=source_ids, declared=declared,
+            warnings=warnings))
         if loaded is None:  # the file itself is unreadable: which ids it holds is unknown
             all_block_files_read = False
         for block in loaded or []:
@@ -644,7 +716,22 @@ def load_content(root: Path, trees: tuple[Path, ...] | None = None) -> Content:
     _cross_check(blocks, declared if all_block_files_read else None, briefs, errors)
     errors.raise_if_any()
     return Content(root=root, sources=sources, blocks=blocks, briefs=briefs, audiences=audiences,
-                   warnings=tuple(_metadata_warnings(sources)))
+                   warnings=tuple(warnings + _metadata_warnings(sources)))
+
+
+def _empty_config_warning(root: Path) -> list[str]:
+    """An empty briefsmith.yaml means the defaults, which is fine, but it is more often a house
+    style that was lost than one never written: warn, as for any empty content file."""
+    from .config import CONFIG_NAME  # config imports this module
+
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        return []
+    try:
+        empty = load_document(path, root).empty
+    except BriefsmithError:  # the config's own loader reports what is wrong with it
+        return []
+    return [empty_file_warning(relpath(path, root))] if empty else []
 
 
 def _guard(errors: Collector, load: Any) -> Any:

@@ -12,7 +12,10 @@ want_tests=0
 # libpango-1.0-0 and libpangoft2-1.0-0: WeasyPrint's text layout. poppler-utils: tests and
 # page previews (pdftoppm, pdftotext). chromium, with node and npm: the accessibility test runs
 # axe-core over the HTML output in Debian's headless Chromium (tests/a11y/).
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
+# fonts-noto-core and fonts-noto-cjk: the Arabic, Hebrew, Devanagari and CJK fonts the renderer
+# falls back to (briefsmith/fonts.py names the files it uses; too big to keep in git).
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
+          fonts-noto-core fonts-noto-cjk)
 if [ "$want_tests" = 1 ]; then
   packages+=(poppler-utils chromium)
   # Any node and npm will do (Debian's, or another build already on the machine).

@@ -36,6 +36,8 @@ class Run:
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite the golden HTML snapshots in tests/golden/ from this build")
+    parser.addoption("--property-examples", type=int, default=6,
+                     help="sequences the incremental-build property test runs (CI: 6)")
 
 
 @pytest.fixture

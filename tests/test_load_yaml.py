@@ -208,12 +208,22 @@ def test_control_character_is_one_line_not_a_crash(project: Path, cli) -> None:
                                "U+0007 is not allowed in a YAML file: delete it")
 
 
-@pytest.mark.parametrize("text", ["- title: The new quay\n", "The new quay\n", "", "# empty\n"])
+@pytest.mark.parametrize("text", ["- title: The new quay\n", "The new quay\n"])
 def test_brief_file_must_be_a_mapping(project: Path, cli, text: str) -> None:
     write(project, BRIEF, text)
     run = cli(project, "check")
     assert_fails(run, project,
                  "briefs/harbour.yaml:1:1: a brief file must be a mapping of key: value lines")
+
+
+@pytest.mark.parametrize("text", ["", "# empty\n"])
+def test_empty_brief_file_says_it_is_empty(project: Path, cli, text: str) -> None:
+    write(project, BRIEF, text)
+    run = cli(project, "check")
+    assert_fails(run, project,
+                 "briefs/harbour.yaml:1:1: the file is empty: a brief file must be a mapping of "
+                 "key: value lines; write its title, date, audiences and sections, or delete the "
+                 "file")
 
 
 def test_block_file_must_be_a_list(project: Path, cli) -> None:
@@ -224,8 +234,10 @@ def test_block_file_must_be_a_list(project: Path, cli) -> None:
 
 
 @pytest.mark.parametrize("text", ["", "\n\n", "# Blocks will go here.\n", "\ufeff"])
-def test_empty_block_file_is_fine(project: Path, cli, text: str) -> None:
+def test_empty_block_file_is_a_warning(project: Path, cli, text: str) -> None:
     write(project, "content/blocks/empty.yaml", text)
     run = cli(project, "check")
-    assert_ok(run, project)
+    assert run.code == 0
+    assert run.err_lines == ["content/blocks/empty.yaml: warning: the file is empty: add content "
+                             "or delete it"]
     assert run.out == "ok: 1 briefs, 4 blocks, 1 sources, 3 quotes verified\n"

@@ -95,12 +95,15 @@ def _up(path: Path) -> str:
 
 
 # (test id, Markdown written into a block's text, text that must be shown for it or None)
+# Markdown images are refused at validation (nothing silently dropped): see
+# test_markdown_images_in_content_are_refused_before_anything_is_loaded.
+MD_IMAGES = [
+    ("md-image-file-passwd", "![x](file:///etc/passwd)"),
+    ("md-image-relative-traversal", "![x](../../../../etc/passwd) ![y]({up})"),
+    ("md-image-http-and-https", "![x](http://127.0.0.1:9/x.png) ![y](https://example.org/y.png)"),
+    ("md-image-data-svg-with-external-image", "![x]({svg})"),
+]
 CONTENT = [
-    ("md-image-file-passwd", "![x](file:///etc/passwd)", None),
-    ("md-image-relative-traversal", "![x](../../../../etc/passwd) ![y]({up})", None),
-    ("md-image-http-and-https", "![x](http://127.0.0.1:9/x.png) ![y](https://example.org/y.png)",
-     None),
-    ("md-image-data-svg-with-external-image", "![x]({svg})", None),
     ("raw-img", '<img src="file://{secret}">', '&lt;img src="file://{secret}"&gt;'),
     ("raw-link-attachment", '<link rel=attachment href="file://{secret}">',
      '&lt;link rel=attachment href="file://{secret}"&gt;'),
@@ -163,7 +166,7 @@ def content_build(baseline: Path, tmp_path_factory: pytest.TempPathFactory) -> C
     ids = ", ".join(f"payload-{name}" for name, _, _ in CONTENT)
     edit(root, BRIEF, "blocks: [critics-view, quay-question]",
          f"blocks: [critics-view, quay-question, {ids}]")
-    intro = f'![x](file://{secret}) <img src="file://{secret}"> Intro payload.'
+    intro = f'<img src="file://{secret}"> Intro payload.'
     edit(root, BRIEF, '    title: "Facts"', f'    title: "Facts"\n    intro: {yaml_str(intro)}')
     log = base / "network-attempts.log"
     err = io.StringIO()
@@ -197,6 +200,35 @@ def test_resource_in_content_is_neutralised(content_build: ContentBuild, name: s
         assert shown.format(**build.values) in block
     assert f"Payload {name}:" in build.pdf_words
     assert build.leak is None, build.leak
+
+
+def test_markdown_images_in_content_are_refused_before_anything_is_loaded(
+        baseline: Path, tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(baseline, root, symlinks=True)
+    secret = tmp_path / "outside-secret.txt"
+    secret.write_text(SECRET + "\n", encoding="utf-8")
+    values = {"secret": str(secret), "up": _up(secret), "svg": _svg_data_url(secret)}
+    write(root, EXTRA_BLOCKS, "".join(
+        f"- id: payload-{name}\n  type: question\n"
+        f"  text: {yaml_str(f'Payload {name}: ' + payload.format(**values))}\n"
+        for name, payload in MD_IMAGES))
+    ids = ", ".join(f"payload-{name}" for name, _ in MD_IMAGES)
+    edit(root, BRIEF, "blocks: [critics-view, quay-question]",
+         f"blocks: [critics-view, quay-question, {ids}]")
+    before = (root / NGO_HTML).read_bytes()
+    log = tmp_path / "network-attempts.log"
+    err = io.StringIO()
+    with network_guard(log), contextlib.redirect_stderr(err), \
+            contextlib.redirect_stdout(io.StringIO()):
+        code = main(["--project", str(root), "build", "--audience", "ngo"])
+    assert not attempts(log), attempts(log)
+    assert code == 1
+    problems = [line for line in err.getvalue().splitlines() if not PROGRESS.match(line)]
+    for name, _ in MD_IMAGES:
+        assert any(f"block 'payload-{name}' has an image in its text" in line
+                   for line in problems), problems
+    assert (root / NGO_HTML).read_bytes() == before
 
 
 def test_resource_in_a_section_intro_is_neutralised(content_build: ContentBuild) -> None:
