@@ -75,8 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--audience", help="only this audience")
     watch.add_argument("--format", default="pdf,html", help="pdf, html or pdf,html")
     watch.add_argument("--interval", type=float, default=0.5, help="seconds between looks")
-    sub.add_parser("check", help="validate content and verify every quote; writes nothing",
-                   description="Validate every file and verify every quote; writes nothing.")
+    check = sub.add_parser("check", help="validate content and verify every quote; writes nothing",
+                           description="Validate every file and verify every quote; writes "
+                                       "nothing.")
+    check.add_argument("--strict", action="store_true",
+                       help="fail on editorial warnings too (prose that says more than its "
+                            "passages, unresolved conflicts, balance, audience contracts)")
     sub.add_parser("list", help="list briefs, audiences, sources and blocks",
                    description="List briefs, audiences, sources and blocks.")
     templates = sub.add_parser("templates", help="list or copy overridable templates",
@@ -204,7 +208,7 @@ def _run(root: Path, override: Path | None, args: argparse.Namespace,
     if override is not None and not override.is_dir():
         raise ContentError(f"--templates {args.templates}: no such folder")
     if args.command == "check":
-        return _check(root, override)
+        return _check(root, override, args.strict)
     if args.command == "list":
         return _list(root, override)
     if args.command == "templates":
@@ -221,11 +225,19 @@ def _warn(lines: list[str] | tuple[str, ...]) -> None:
         print(line, file=sys.stderr)
 
 
-def _check(root: Path, override: Path | None) -> int:
+def _check(root: Path, override: Path | None, strict: bool = False) -> int:
     from .pipeline import check
 
-    content = check(root, override).content
+    project = check(root, override)
+    content = project.content
     _warn(content.warnings)
+    if strict and project.review:
+        _warn(project.review)
+        count = len(project.review)
+        print(f"briefsmith: {count} editorial warning{'s' if count != 1 else ''} with --strict; "
+              "nothing was written", file=sys.stderr)
+        return 1
+    _warn(project.review)
     quotes = sum(len(c) for c in content.citations.values())
     print(f"ok: {len(content.briefs)} briefs, {len(content.blocks)} blocks, "
           f"{len(content.sources)} sources, {quotes} quotes verified")

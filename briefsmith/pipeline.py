@@ -47,6 +47,10 @@ class Project:
     content: Content
     config: Config
     override: Path | None  # --templates DIR, else the config's `templates` folder
+    # Editorial findings (`path:line:col: warning: ...`): prose that says more than its
+    # passages, unresolved conflicts between sources, unbalanced sections, broken audience
+    # contracts. Printed as warnings; `check --strict` fails on them.
+    review: list[str] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -143,7 +147,15 @@ def check(root: Path, override: Path | None = None) -> Project:
 
     errors.extend(uncovered_characters(content))
     errors.raise_if_any()
+    project.review.extend(review(project))
     return project
+
+
+def review(project: Project) -> list[str]:
+    """Every editorial check, in a stable order; each returns located warning lines."""
+    found: list[str] = []
+    # (issue 9: fidelity, conflicts, balance and audience contracts add their checks here)
+    return found
 
 
 def plan(content: Content, brief_ids: list[str] | None,
@@ -417,7 +429,7 @@ def _build_locked(project: Project, selections: list[Selection], out_dir: Path,
     from .parallel import run_all
 
     content = project.content
-    result = BuildResult(warnings=list(content.warnings))
+    result = BuildResult(warnings=[*content.warnings, *project.review])
     if request.audience is None:
         result.warnings += unlisted_audiences(content)
     manifest = Manifest.read(out_dir)
