@@ -1,4 +1,5 @@
-"""Command line: `briefsmith [build|check|list|templates]`. The only place errors are caught."""
+"""Command line: `briefsmith [build|check|balance|list|templates]`. The only place errors are
+caught."""
 
 from __future__ import annotations
 
@@ -81,6 +82,23 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true",
                        help="fail on editorial warnings too (prose that says more than its "
                             "passages, unresolved conflicts, balance, audience contracts)")
+    balance = sub.add_parser("balance", help="positions and quotes per perspective, per brief "
+                                             "and audience; reading level",
+                             description="For each brief and audience (as the build selects "
+                                         "its blocks): position and quote blocks and their "
+                                         "words per perspective, the perspectives that reach "
+                                         "the reader only second-hand, and the reading level "
+                                         "of the editor's prose.")
+    balance.add_argument("briefs", nargs="*", metavar="BRIEF", help="brief ids (default: all)")
+    balance.add_argument("--format", choices=("text", "json"), default="text",
+                         help="text (default) or json")
+    conflicts = sub.add_parser(
+        "conflicts", help="facts about the same claim that the sources state differently",
+        description="Compare the facts that share a claim: conflicts, changes over time, facts "
+                    "without as_of, unit mismatches, each with its passages. A report: exit 0 "
+                    "whatever it finds (check --strict fails on what is unresolved).")
+    conflicts.add_argument("--format", choices=("text", "json"), default="text",
+                           help="text for people (default), json for tools")
     sub.add_parser("list", help="list briefs, audiences, sources and blocks",
                    description="List briefs, audiences, sources and blocks.")
     templates = sub.add_parser("templates", help="list or copy overridable templates",
@@ -211,6 +229,10 @@ def _run(root: Path, override: Path | None, args: argparse.Namespace,
         return _check(root, override, args.strict)
     if args.command == "list":
         return _list(root, override)
+    if args.command == "conflicts":
+        return _conflicts(root, override, args.format)
+    if args.command == "balance":
+        return _balance(root, override, args)
     if args.command == "templates":
         return _templates(root, override, args)
     if args.command == "merge-manifests":
@@ -241,6 +263,41 @@ def _check(root: Path, override: Path | None, strict: bool = False) -> int:
     quotes = sum(len(c) for c in content.citations.values())
     print(f"ok: {len(content.briefs)} briefs, {len(content.blocks)} blocks, "
           f"{len(content.sources)} sources, {quotes} quotes verified")
+    return 0
+
+
+def _balance(root: Path, override: Path | None, args: argparse.Namespace) -> int:
+    """The balance tables. Loads and verifies as `check` does short of rendering: the figures
+    are about content, and a brief whose quotes do not verify has no balance worth counting."""
+    from .balance import balance, to_json, to_text
+    from .pipeline import load_project
+
+    project = load_project(root, override)
+    content = project.content
+    unknown = [b for b in args.briefs if b not in content.briefs]
+    if unknown:
+        raise ContentError(f"no brief '{unknown[0]}': briefs are "
+                           f"{', '.join(sorted(content.briefs)) or 'none'} (files in briefs/)")
+    briefs = [content.briefs[b] for b in args.briefs] if args.briefs else None
+    results = balance(content, project.config.citation_styles, project.config.perspectives,
+                      briefs)
+    if args.format == "json":
+        print(to_json(results))
+        return 0
+    # the balance rule counts declared perspectives only (docs/content-format.md)
+    rules = {name: aud.contract.min_perspectives for name, aud in content.audiences.items()
+             if aud.contract and aud.contract.min_perspectives and project.config.perspectives}
+    print(to_text(results, rules), end="")
+    return 0
+
+
+def _conflicts(root: Path, override: Path | None, fmt: str) -> int:
+    """A report, not a gate: what to look at is printed and the exit status is 0."""
+    from .conflicts import find_conflicts, format_json, format_text
+    from .pipeline import load_project
+
+    report = find_conflicts(load_project(root, override).content)
+    sys.stdout.write(format_json(report) if fmt == "json" else format_text(report))
     return 0
 
 

@@ -41,6 +41,10 @@ class Config:
     citation_styles: tuple[tuple[str, str], ...] = ()
     max_source_age_days: int | None = None
     origin: Origin | None = None
+    # id → label, in the order written: the viewpoints sources and position/quote blocks may
+    # name (`viewpoint:`); empty when the project declares none (then any id is accepted)
+    perspectives: tuple[tuple[str, str], ...] = ()
+    perspectives_origin: Origin | None = None
 
     def css(self) -> str:
         """House style as CSS custom properties, loaded after every stylesheet so it wins."""
@@ -68,7 +72,8 @@ def load_config(root: Path) -> Config:
                            Origin(rel, 1, 1))
     f = Fields(data, CONFIG_NAME, errors)
     f.check_keys(set(), {"organisation", "logo", "logo_alt", "colours", "fonts", "paper",
-                         "language", "templates", "citation_styles", "max_source_age_days"})
+                         "language", "templates", "citation_styles", "max_source_age_days",
+                         "perspectives"})
     colours = _pairs(f, "colours", COLOUR_KEYS, errors,
                      lambda sub, key: sub.pattern(key, HEX_COLOUR_RE, "a hex colour like #1f4e79",
                                                   required=True))
@@ -100,6 +105,8 @@ def load_config(root: Path) -> Config:
         citation_styles=styles,
         max_source_age_days=_positive_int(f, "max_source_age_days"),
         origin=Origin(rel, 1, 1),
+        perspectives=_perspectives(f, errors),
+        perspectives_origin=data.key_at("perspectives") if "perspectives" in data else None,
     )
     errors.raise_if_any()
     return config
@@ -120,6 +127,28 @@ def _pairs(f: Fields, key: str, allowed: tuple[str, ...] | None, errors: Collect
         value = read(sub, name)  # type: ignore[operator]
         if value is not None:
             out.append((name, value))
+    return tuple(out)
+
+
+def _perspectives(f: Fields, errors: Collector) -> tuple[tuple[str, str], ...]:
+    """`perspectives: {id: label}`: the closed list balance counts by. An id is what content
+    names (`viewpoint: humanitarian`), the label what a person reads in the balance table."""
+    mapping = f.mapping("perspectives")
+    if mapping is None:
+        return ()
+    sub = Fields(mapping, f"'perspectives' in {CONFIG_NAME}", errors)
+    out = []
+    for name in mapping:
+        if not isinstance(name, str) or not ID_RE.fullmatch(name):
+            errors.add(ContentError(f"perspective id '{name}' in {CONFIG_NAME} must use "
+                                    "lowercase letters, digits and single hyphens (e.g. "
+                                    "'humanitarian')", mapping.key_at(name)))
+            continue
+        if (label := sub.text(name, required=True, limit=200)) is not None:
+            out.append((name, label))
+    if not mapping:
+        f.fail("perspectives", f"'perspectives' in {CONFIG_NAME} is empty: give id: label "
+                               "lines, or delete the key")
     return tuple(out)
 
 

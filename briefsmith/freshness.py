@@ -54,6 +54,7 @@ class Digests:
         self.allowed = (self.root, self.out_dir, *(p.resolve() for p in allowed))
         self._path = self.out_dir / STAT_CACHE
         self._memo: dict[str, str | None] = {}
+        self._trees: dict[str, str | None] = {}
         self._dirty = False
         try:
             loaded = json.loads(self._path.read_text(encoding="utf-8"))
@@ -114,12 +115,15 @@ class Digests:
         """One hash of every file below a folder, with names: a file added, removed, renamed
         or edited changes it. Links to folders are recorded, not followed."""
         folder = Path(os.path.abspath(folder))
-        if not folder.is_dir() or folder.is_symlink():
-            return None
-        digest = hashlib.sha256()
-        for rel, value in self.tree_files(folder):
-            digest.update(f"{rel}\0{value}\n".encode())
-        return digest.hexdigest()
+        if str(folder) not in self._trees:
+            if not folder.is_dir() or folder.is_symlink():
+                self._trees[str(folder)] = None
+            else:
+                digest = hashlib.sha256()
+                for rel, value in self.tree_files(folder):
+                    digest.update(f"{rel}\0{value}\n".encode())
+                self._trees[str(folder)] = digest.hexdigest()
+        return self._trees[str(folder)]
 
     def tree_files(self, folder: Path) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
@@ -150,19 +154,28 @@ class Digests:
             return self.file(path)
         if kind == "tree":
             return self.tree(path)
-        if kind == "fonts":
-            return self.fonts()
+        if kind == "font":
+            return self.font(path)
         if kind == "code":
             return code_version()
         return None
 
-    def fonts(self) -> str:
+    def font(self, path: Path) -> str | None:
+        """A font the renderer uses. Fonts may live outside the project (the system's Noto
+        fonts): each is allowed by its own folder, and only the files fonts.py names are
+        recorded, so only they are ever opened."""
+        absolute = Path(os.path.abspath(path))
+        key = f"font:{absolute}"
+        if key not in self._memo:
+            self._memo[key] = self._file(absolute, (absolute.parent,))
+        return self._memo[key]
+
+    def font_reads(self) -> dict[str, str | None]:
+        """`font:<path>` for every font file: recorded one by one, so that the no-op build
+        can check them without importing fonts.py."""
         from .fonts import font_files
 
-        # The renderer's fonts may live outside the project (system Noto fonts): each is
-        # allowed by its own folder, and only the files in the list are opened.
-        return sha256("\n".join(f"{p.name}\0{self._file(p, (p.parent,))}"
-                                for p in font_files()).encode())
+        return {f"font:{p}": self.font(p) for p in font_files()}
 
     def unchanged(self, recorded: Mapping[str, str | None]) -> bool:
         return all(self.current(key) == value for key, value in recorded.items())
@@ -197,19 +210,38 @@ def code_version() -> str:
     leave old outputs looking current."""
     if _CODE:
         return _CODE[0]
-    from importlib.metadata import PackageNotFoundError, version
-
     from . import __version__
 
     code = hashlib.sha256()
     for path in sorted(Path(__file__).parent.glob("*.py")):
         code.update(path.name.encode() + b"\0" + path.read_bytes())
     found = [f"briefsmith={__version__}+{code.hexdigest()[:16]}"]
+    installed = _installed_versions()
     for name in ("weasyprint", "pydyf", "pypandoc-binary", "jinja2", "markdown", "nh3",
                  "pyyaml", "fonttools"):
-        try:
-            found.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name}=?")
+        found.append(f"{name}={installed.get(_normal(name), '?')}")
     _CODE.append(";".join(found))
     return _CODE[0]
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def _installed_versions() -> dict[str, str]:
+    """Versions from the `<name>-<version>.dist-info` folder names on sys.path, the first one
+    found winning as for imports: importlib.metadata would parse every METADATA file (and
+    import the email package) on the path of the no-op build, for the same answer."""
+    import sys
+
+    versions: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info") and "-" in name:
+                project, _, version = name[: -len(".dist-info")].rpartition("-")
+                versions.setdefault(_normal(project), version)
+    return versions

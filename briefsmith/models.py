@@ -71,6 +71,8 @@ class Source:
     text_path: str
     origin: Origin
     short_title: str | None = None
+    viewpoint: str | None = None  # an id from the project's `perspectives` (briefsmith.yaml)
+    viewpoint_at: Origin | None = None
 
     @property
     def display_title(self) -> str:
@@ -121,6 +123,39 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Value:
+    """A fact's value in a form two facts can be compared by (issue 9, conflicting figures).
+
+    `kind` "number": `number` (a decimal as text, e.g. "1200"), `bound` how the source hedges
+    it ("below", "above", "approximate" or "exact"), `qualifier` the word it used ("nearly"),
+    `unit` ("boats", "%", or None). `kind` "set": `members`, names as the editor writes them.
+    `written`: the value as shown in reports and briefs ("about 1,200 boats").
+    """
+
+    kind: str
+    written: str
+    number: str | None = None
+    bound: str = "exact"
+    qualifier: str | None = None
+    unit: str | None = None
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """An editor's decision about sources that differ on a claim (content/resolutions.yaml):
+    `prefer` a block and say why in `note`, or `accept` the difference with a note saying why
+    it stands. Never made automatically. `as_of`: only the conflict of that period."""
+
+    claim: str
+    origin: Origin
+    as_of: str | None = None
+    prefer: str | None = None
+    note: str | None = None
+    accept: str | None = None
+
+
+@dataclass(frozen=True)
 class Block:
     """One typed content block. Type-specific fields are None where a type does not use them."""
 
@@ -142,6 +177,14 @@ class Block:
     date: str | None = None
     term: str | None = None
     field_origins: tuple[tuple[str, Origin], ...] = ()
+    claim: str | None = None  # fact: what it measures, shared by facts about the same thing
+    value: Value | None = None  # fact with a claim: the value, comparable with the others
+    scope: str | None = None  # fact: where or whom the value covers ("worldwide")
+    # position/quote: whose perspective it voices; None: that of the sources it cites
+    viewpoint: str | None = None
+    # the editor's own inference or framing, which the passages do not state: shown labelled
+    # in every audience and never held to the passages by the fidelity check
+    inference: str | None = None
 
     def at(self, key: str) -> Origin:
         """Where one of this block's keys was written, for messages about that value."""
@@ -170,6 +213,7 @@ class Section:
     blocks: tuple[BlockRef, ...]
     origin: Origin
     intro: str | None = None
+    balance_note: str | None = None  # why the section shows fewer perspectives than asked
 
 
 @dataclass(frozen=True)
@@ -210,6 +254,28 @@ class Audience:
     template_dir: Path
     origin: Origin
     description: str | None = None
+    contract: Contract | None = None
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What an audience promises its readers (`contract:` in audience.yaml), checked by `check`
+    (and the page budget by the build). `rules`: rule name → where it is written, so that a
+    broken rule can name its line beside the brief's."""
+
+    parts: tuple[str, ...] = ()
+    forbid_types: tuple[str, ...] = ()
+    pages: int | None = None
+    define_acronyms: bool = False
+    acronyms_allowed: tuple[str, ...] = ()
+    max_grade: float | None = None
+    min_perspectives: int | None = None
+    rules: tuple[tuple[str, Origin], ...] = ()
+
+    def rule(self, name: str) -> str:
+        """`templates/x/audience.yaml:7`: the line a message names as the rule broken."""
+        where = dict(self.rules).get(name)
+        return f"{where.path}:{where.line}" if where else "audience.yaml"
 
 
 @dataclass(frozen=True)
@@ -223,3 +289,4 @@ class Content:
     audiences: dict[str, Audience] = field(default_factory=dict)
     citations: dict[str, tuple[Citation, ...]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    resolutions: tuple[Resolution, ...] = ()  # content/resolutions.yaml

@@ -12,7 +12,6 @@ import fcntl
 import os
 import re
 import signal
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -70,6 +69,8 @@ def build_lock(out_dir: Path) -> Iterator[None]:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
+    import tempfile  # here, not at the top: the no-op build imports this module and writes nothing
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
                                dir=path.parent)

@@ -165,6 +165,54 @@ def _source_date(epoch: int) -> Iterator[None]:
             del os.environ["SOURCE_DATE_EPOCH"]
 
 
+NOTE_FIXES = 6  # at most this many extra renders to bring notes back to their calls' page
+
+
+def _render_with_notes_on_their_page(source: Any) -> Any:
+    """Render, then check that every footnote sits on the page of its call, and if one does
+    not, start the paragraph holding its call on a new page and render again.
+
+    `footnote-policy: block` should do this itself, but WeasyPrint 70 sometimes lays a later
+    paragraph out again after it placed a note and drops that note to the next page, leaving
+    its call behind (Kozea/WeasyPrint#2432, #1564); a note a page late is a reader following a
+    number to the wrong page. The check costs a walk over the boxes; the rare repair, a render."""
+    document = source.render(pdf_variant="pdf/ua-1")
+    for _ in range(NOTE_FIXES):
+        misplaced = _notes_off_their_page(document)
+        if not misplaced:
+            break
+        parents = {child: parent for parent in source.etree_element.iter() for child in parent}
+        for note in misplaced:
+            block = parents.get(note)
+            while block is not None and block.tag not in ("p", "li", "blockquote", "dd", "td",
+                                                          "div"):
+                block = parents.get(block)
+            if block is not None:
+                block.set("style", f"{block.get('style', '')}; break-before: page")
+        document = source.render(pdf_variant="pdf/ua-1")
+    return document
+
+
+def _notes_off_their_page(document: Any) -> list[Any]:
+    """The footnote elements whose note is laid out on another page than their call."""
+    calls: dict[int, int] = {}
+    areas: dict[int, int] = {}
+    elements: dict[int, Any] = {}
+
+    def walk(box: Any, page: int, in_area: bool) -> None:
+        in_area = in_area or type(box).__name__ == "FootnoteAreaBox"
+        element = getattr(box, "element", None)
+        if element is not None and "footnote" in (element.get("class") or "").split():
+            elements[id(element)] = element
+            (areas if in_area else calls).setdefault(id(element), page)
+        for child in getattr(box, "children", None) or ():
+            walk(child, page, in_area)
+
+    for number, page in enumerate(document.pages, 1):
+        walk(page._page_box, number, False)
+    return [elements[key] for key, page in calls.items() if areas.get(key, page) != page]
+
+
 def render_pdf(html: str, base_dir: Path, allowed_roots: tuple[Path, ...], *,
                identifier: str, epoch: int, origin: Origin) -> tuple[bytes, RenderLog, int]:
     """Render to PDF bytes (never to a file: writing is the output stage's atomic job)."""
@@ -175,10 +223,11 @@ def render_pdf(html: str, base_dir: Path, allowed_roots: tuple[Path, ...], *,
     log = RenderLog([], [], [], [])
     with _captured(log), _source_date(epoch):
         try:
-            document = weasyprint.HTML(
+            source = weasyprint.HTML(
                 string=html, base_url=base_dir.as_uri() + "/",
                 url_fetcher=make_fetcher(weasyprint, allowed_roots, log),
-            ).render(pdf_variant="pdf/ua-1")
+            )
+            document = _render_with_notes_on_their_page(source)
             data = document.write_pdf(
                 pdf_identifier=hashlib.sha256(identifier.encode()).hexdigest()[:32].encode(),
                 pdf_variant="pdf/ua-1",

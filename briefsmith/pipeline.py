@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .citations import verify_content
 from .config import CONFIG_NAME, Config, load_config
+from .conflicts import conflict_parts, conflict_reads, notes_by_block, review_warnings
 from .csl import find_style, format_citations
 from .errors import (
     BriefsmithError,
@@ -91,7 +92,9 @@ def load_project(root: Path, override: Path | None = None) -> Project:
 
     config = load_config(root)
     override = override or config.templates
-    content = load_content(root, template_trees(root, override))
+    content = load_content(root, template_trees(root, override),
+                           perspectives=config.perspectives,
+                           perspectives_at=config.perspectives_origin)
     content.citations.update(verify_content(content))
     return Project(content, config, override)
 
@@ -155,6 +158,13 @@ def review(project: Project) -> list[str]:
     """Every editorial check, in a stable order; each returns located warning lines."""
     found: list[str] = []
     # (issue 9: fidelity, conflicts, balance and audience contracts add their checks here)
+    from .fidelity import fidelity_warnings  # prose that says more than its passages
+
+    found += fidelity_warnings(project.content)
+    found += review_warnings(project.content)
+    from .contracts import contract_findings
+
+    found += contract_findings(project)
     return found
 
 
@@ -208,7 +218,8 @@ def render_one(project: Project, selection: Selection, formats: tuple[str, ...],
     outputs: list[Output] = []
     warnings: list[str] = []
     for fmt in formats:
-        context = build_context(selection, content.citations, fmt, project.config)
+        context = build_context(selection, content.citations, fmt, project.config,
+                                notes_by_block(content))
         first, recorder = render_first_pass(templates, context, content.citations)
         occurrences = ordered_occurrences(first, recorder)
         formatted = format_citations(occurrences, style, language_of(brief, project.config),
@@ -231,6 +242,10 @@ def render_one(project: Project, selection: Selection, formats: tuple[str, ...],
         problems += [_refusal_error(refusal, selection, label) for refusal in log.refused]
         problems += [RenderError(f"{label}: renderer error: {printable(msg, 300)}", brief.origin)
                      for msg in log.errors]
+        from .contracts import page_budget_error
+
+        if (over := page_budget_error(selection, pages)) is not None:
+            problems.append(over)
         if problems:
             raise Problems(problems)
         warnings += [f"{brief.origin.path}: warning: {label}: renderer: {printable(msg, 300)}"
@@ -293,12 +308,13 @@ def fingerprint(project: Project, selection: Selection,
         f"audience {audience.name}": hash_of(audience),
         "house style": hash_of(project.config),
         f"citation style {style.name}": digests.file(style) or "",
-        "fonts": digests.fonts(),
+        "fonts": sha256(json.dumps(digests.font_reads(), sort_keys=True).encode()),
     }
     for block in selection.blocks:
         parts[f"block {block.id}"] = hash_of(block)
         for citation in project.content.citations.get(block.id, ()):
             parts[f"source {citation.source.id}"] = hash_of(citation.source)
+    parts.update(conflict_parts(project.content, selection))  # the other sides, resolutions
     for folder in chain.folders:
         for name, digest in digests.tree_files(folder):
             parts[f"template {relpath(folder / name, project.root)}"] = digest
@@ -314,12 +330,13 @@ def output_reads(project: Project, selection: Selection, digests: Digests) -> di
     files = [root / brief.origin.path, root / CONFIG_NAME,
              find_style(selection.style, root, chain.folders)]
     files += [root / block.origin.path for block in selection.blocks]
+    files += conflict_reads(project.content, selection)
     for block in selection.blocks:
         for citation in project.content.citations.get(block.id, ()):
             files += [root / citation.source.origin.path, root / citation.source.text_path]
     if project.config.logo_path:
         files.append(root / project.config.logo_path)
-    reads: dict[str, str | None] = {"code": code_version(), "fonts": digests.fonts()}
+    reads: dict[str, str | None] = {"code": code_version(), **digests.font_reads()}
     reads.update((f"file:{digests.key(p)}", digests.file(p)) for p in files)
     reads.update((f"tree:{digests.key(f)}", digests.tree(f)) for f in chain.folders)
     return reads
@@ -339,7 +356,7 @@ def project_reads(project: Project | None, root: Path, digests: Digests,
             folders.append(project.override)
         if project.config.logo_path:
             files.append(root / project.config.logo_path)
-    reads: dict[str, str | None] = {"code": code_version(), "fonts": digests.fonts()}
+    reads: dict[str, str | None] = {"code": code_version(), **digests.font_reads()}
     reads.update((f"tree:{digests.key(f)}", digests.tree(f)) for f in folders)
     reads.update((f"file:{digests.key(p)}", digests.file(p)) for p in files)
     return reads

@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from . import __version__
 from .config import Config
+from .conflicts import Finding, notes_by_block
 from .csl import Formatted
 from .errors import ContentError, TemplateError
 from .load import relpath
@@ -66,6 +67,38 @@ class BlockView:
     date_iso: str | None
     term: str | None
     sources: tuple[str, ...]
+    claim: str | None = None
+    value: str | None = None
+    scope: str | None = None
+    conflict: ConflictView | None = None
+    inference: str | None = None  # the editor's own reading: always shown, always labelled
+
+
+@dataclass(frozen=True)
+class SideView:
+    """One source's account in a "sources differ" note. `id` is the block's, so `cite(side)`
+    gives that block's citation like any other cited text."""
+
+    id: str
+    sources: tuple[str, ...]
+    value: str
+    as_of: str | None
+    scope: str | None
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    """Facts of one claim that the sources state incompatibly (briefsmith/conflicts.py), shown
+    next to each side in every audience: the reader is told, with each source named."""
+
+    claim: str
+    status: str  # "unresolved", "accepted" or "preferred"
+    as_of: str | None
+    sides: tuple[SideView, ...]
+    preferred: SideView | None
+    note: str | None
+    first: bool  # this is the first block of the output that shows it: the full note goes here
+    first_anchor: str  # `block-<id>` of that first block
 
 
 @dataclass(frozen=True)
@@ -75,6 +108,7 @@ class SectionView:
     title: str
     intro: Markup | None
     blocks: tuple[BlockView, ...]
+    balance_note: Markup | None = None
 
 
 @dataclass(frozen=True)
@@ -150,7 +184,8 @@ def _markdown(text: str | None, origin: Origin, inline: bool = False) -> Markup:
         raise ContentError(f"{exc}: simplify the text", origin) from exc
 
 
-def block_view(block: Block, audience: str, citations: tuple[Citation, ...]) -> BlockView:
+def block_view(block: Block, audience: str, citations: tuple[Citation, ...],
+               conflict: ConflictView | None = None) -> BlockView:
     text = block.text_for(audience)
     where = block.at("wording") if text != block.text else block.at("text")
     return BlockView(
@@ -160,7 +195,32 @@ def block_view(block: Block, audience: str, citations: tuple[Citation, ...]) -> 
         speaker=block.speaker, role=block.role, actor=block.actor, stance=block.stance,
         date=display_date(block.date), date_iso=block.date, term=block.term,
         sources=tuple(dict.fromkeys(c.source.id for c in citations)),
+        claim=block.claim, value=block.value.written if block.value else None,
+        scope=block.scope, conflict=conflict, inference=block.inference,
     )
+
+
+def conflict_views(selection: Selection, notes: dict[str, Finding]) -> dict[str, ConflictView]:
+    """Block id → the note it shows. Every side of a conflict that this output shows gets one;
+    the first in reading order carries the full note, later ones point back to it."""
+    out: dict[str, ConflictView] = {}
+    first: dict[int, Block] = {}
+    for block in selection.blocks:
+        finding = notes.get(block.id)
+        if finding is None:
+            continue
+        head = first.setdefault(id(finding), block)
+        sides = tuple(SideView(s.block.id, s.sources, s.block.value.written,  # type: ignore[union-attr]
+                               display_date(s.block.as_of), s.block.scope)
+                      for s in finding.sides)
+        preferred = next((v for v in sides if finding.preferred
+                          and v.id == finding.preferred.block.id), None)
+        res = finding.resolution
+        out[block.id] = ConflictView(
+            finding.claim, finding.status or "unresolved", display_date(finding.as_of), sides,
+            preferred, (res.note or res.accept) if res else None, head is block,
+            f"block-{head.id}")
+    return out
 
 
 def source_view(source: Source) -> SourceView:
@@ -187,11 +247,17 @@ def language_of(brief: Brief, config: Config) -> str:
 
 
 def build_context(selection: Selection, citations: dict[str, tuple[Citation, ...]],
-                  output_format: str, config: Config) -> dict[str, Any]:
+                  output_format: str, config: Config,
+                  notes: dict[str, Finding] | None = None) -> dict[str, Any]:
+    """`notes`: the conflicts each block is a side of (conflicts.notes_by_block)."""
     brief, audience = selection.brief, selection.audience
-    views = {b.id: block_view(b, audience.name, citations.get(b.id, ()))
+    differ = conflict_views(selection, notes or {})
+    views = {b.id: block_view(b, audience.name, citations.get(b.id, ()), differ.get(b.id))
              for b in selection.blocks}
     cited = {c.source.id: c.source for b in selection.blocks for c in citations.get(b.id, ())}
+    # a note cites every side, also those this output does not show
+    cited.update((c.source.id, c.source) for v in differ.values() for s in v.sides
+                 for c in citations.get(s.id, ()))
     blocks = list(views.values())
     by_type: dict[str, list[BlockView]] = {}
     for view in blocks:
@@ -215,10 +281,12 @@ def build_context(selection: Selection, citations: dict[str, tuple[Citation, ...
         "sections": [
             SectionView(s.number, s.section.id, s.section.title,
                         _markdown(s.section.intro, s.section.origin) or None,
-                        tuple(views[b.id] for b in s.blocks))
+                        tuple(views[b.id] for b in s.blocks),
+                        _markdown(s.section.balance_note, s.section.origin) or None)
             for s in selection.sections
         ],
         "blocks": blocks,
+        "conflicts": [v for v in differ.values() if v.first],
         "by_type": by_type,
         "timeline": sorted(by_type.get("event", []), key=lambda v: v.date_iso or ""),
         "glossary": sorted(by_type.get("term", []), key=lambda v: (v.term or "").casefold()),
@@ -278,7 +346,8 @@ def dry_render(state: dict[str, Any], task: tuple[Selection, tuple[str, ...]]) -
     templates = project.chain(selection.brief, selection.audience)
     citations = project.content.citations
     for fmt in formats:
-        context = build_context(selection, citations, fmt, project.config)
+        context = build_context(selection, citations, fmt, project.config,
+                                notes_by_block(project.content))
         first, _ = render_first_pass(templates, context, citations)
         require_alt_text(first, templates)
 

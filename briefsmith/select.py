@@ -36,8 +36,12 @@ class Selection:
 
 def select(content: Content, brief: Brief, audience: Audience,
            house_styles: tuple[tuple[str, str], ...] = ()) -> Selection:
+    # a type the audience's contract forbids is left out too (and `check` flags the brief)
+    forbidden = audience.contract.forbid_types if audience.contract else ()
+
     def keep(block: Block) -> bool:
-        return block.suits(audience.name) and block.type not in audience.exclude_types
+        return (block.suits(audience.name) and block.type not in audience.exclude_types
+                and block.type not in forbidden)
 
     summary = tuple(b for r in brief.summary if keep(b := content.blocks[r.id]))
     sections = []

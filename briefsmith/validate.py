@@ -39,6 +39,7 @@ from .models import (
     Origin,
     Section,
     Source,
+    Value,
 )
 
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -64,15 +65,15 @@ _DISGUISING = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\
 BLOCK_KEYS: dict[str, tuple[set[str], set[str]]] = {
     # type: (required keys beyond id/type, optional keys beyond the common ones)
     "context": ({"text", "cites"}, set()),
-    "fact": ({"text", "as_of", "cites"}, {"figure"}),
-    "quote": ({"words", "speaker", "cites"}, {"role", "text"}),
-    "position": ({"actor", "stance", "text", "cites"}, set()),
+    "fact": ({"text", "as_of", "cites"}, {"figure", "claim", "value", "scope"}),
+    "quote": ({"words", "speaker", "cites"}, {"role", "text", "viewpoint"}),
+    "position": ({"actor", "stance", "text", "cites"}, {"viewpoint"}),
     "event": ({"date", "text", "cites"}, set()),
     "term": ({"term", "text", "cites"}, set()),
     "question": ({"text"}, {"cites"}),
     "recommendation": ({"actor", "text", "cites"}, set()),
 }
-COMMON_BLOCK_KEYS = {"id", "type", "title", "audiences", "wording"}
+COMMON_BLOCK_KEYS = {"id", "type", "title", "audiences", "wording", "inference"}
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
@@ -297,7 +298,7 @@ def load_source(yaml_path: Path, root: Path, errors: Collector) -> Source | None
     f = Fields(data, f"source '{sid}'", errors)
     f.check_keys({"label", "kind", "perspective"},
                  {"title", "short_title", "outlet", "authors", "editors", "published", "url",
-                  "accessed", "notes"})
+                  "accessed", "notes", "viewpoint"})
     url = f.text("url")
     if url is not None and not url.startswith("https://"):
         f.fail("url", f"'url' of source '{sid}' must start with https://: give the article's "
@@ -351,6 +352,8 @@ def load_source(yaml_path: Path, root: Path, errors: Collector) -> Source | None
         text_path=txt_rel,
         origin=Origin(rel, 1, 1),
         short_title=f.text("short_title", limit=120),
+        viewpoint=f.pattern("viewpoint", ID_RE, "a perspective id such as 'humanitarian'"),
+        viewpoint_at=f.at("viewpoint") if "viewpoint" in data else None,
     )
 
 
@@ -404,6 +407,13 @@ def _cites(f: Fields, block_id: str, errors: Collector, *, required: bool,
     return tuple(refs)
 
 
+def _claim_value(f: Fields, bid: str) -> Value | None:
+    """A fact's `value` (issue 9); parsed where claims are compared, in conflicts.py."""
+    from .conflicts import parse_value
+
+    return parse_value(f, bid)
+
+
 def load_blocks(path: Path, root: Path, audiences: Iterable[str], errors: Collector, *,
                 sources: Collection[str] | None = None,
                 declared: set[str] | None = None,
@@ -454,6 +464,13 @@ def load_blocks(path: Path, root: Path, audiences: Iterable[str], errors: Collec
                                         f"one of: {', '.join(BLOCK_TYPES)}", item.origin))
             continue
         required, optional = BLOCK_KEYS[btype]
+        if btype == "fact" and "claim" in item:
+            # compared with other facts of its claim: a missing period is reported there, as
+            # NEEDS AS_OF, with the facts it cannot be compared with (briefsmith/conflicts.py)
+            required, optional = (required - {"as_of"}) | {"value"}, optional | {"as_of"}
+        if btype == "fact" and "value" in item and "claim" not in item:
+            f.fail("value", f"block '{bid}' has a 'value' but no 'claim': add 'claim: <key>' "
+                            "naming what it measures, shared by facts about the same thing")
         f.check_keys(required | {"id", "type"}, optional | COMMON_BLOCK_KEYS)
         audience_list = None
         if "audiences" in item:
@@ -507,7 +524,14 @@ def load_blocks(path: Path, root: Path, audiences: Iterable[str], errors: Collec
             date=f.pattern("date", DATE_RE, "YYYY, YYYY-MM or YYYY-MM-DD in quotes",
                            required="date" in required),
             term=f.text("term", required="term" in required, limit=200),
-            field_origins=tuple((key, item.at(key)) for key in item),
+            claim=f.pattern("claim", ID_RE, "a claim key of lowercase letters, digits and "
+                                            "hyphens, e.g. 'ottawa-withdrawing-states'"),
+            value=_claim_value(f, bid) if "value" in item and "claim" in item else None,
+            scope=f.text("scope", limit=200),
+            field_origins=tuple((key, item.at(key)) for key in item) + tuple(
+                (f"wording.{name}", wmap.at(name)) for name in (wmap or {})),
+            viewpoint=f.pattern("viewpoint", ID_RE, "a perspective id such as 'humanitarian'"),
+            inference=f.text("inference", limit=2000),
         ))
     return blocks
 
@@ -569,7 +593,7 @@ def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
                                         raw_sections.at(i)))
                 continue
             sf = Fields(item, f"section {i + 1} of brief '{bid}'", errors)
-            sf.check_keys({"id", "title", "blocks"}, {"intro"})
+            sf.check_keys({"id", "title", "blocks"}, {"intro", "balance_note"})
             sid = sf.text("id", required=True)
             title = sf.text("title", required=True, limit=200)
             if sid is None or title is None:
@@ -587,7 +611,11 @@ def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
             refuse_images(item, "intro", intro, file_text, rel,
                           f"section '{sid}' of brief '{bid}' has an image in its intro",
                           "a section intro", errors)
-            sections.append(Section(sid, title, refs, item.origin, intro))
+            note = sf.text("balance_note", limit=1000)
+            refuse_images(item, "balance_note", note, file_text, rel,
+                          f"section '{sid}' of brief '{bid}' has an image in its balance_note",
+                          "a balance note", errors)
+            sections.append(Section(sid, title, refs, item.origin, intro, note))
     title = f.text("title", required=True, limit=300)
     date = f.pattern("date", FULL_DATE_RE, "YYYY-MM-DD in quotes", required=True)
     language = f.pattern("language", LANG_RE, "a language tag such as en-GB")
@@ -640,7 +668,8 @@ def load_audience(folder: Path, root: Path, errors: Collector) -> Audience | Non
                                 f"{needs}", Origin(rel, 1, 1)))
         return None
     f = Fields(data, f"audience '{folder.name}'", errors)
-    f.check_keys({"label", "citation_style", "notes"}, {"exclude_types", "description"})
+    f.check_keys({"label", "citation_style", "notes"},
+                 {"exclude_types", "description", "contract"})
     excluded = []
     for value, where in f.text_list("exclude_types"):
         if value not in BLOCK_TYPES:
@@ -652,8 +681,10 @@ def load_audience(folder: Path, root: Path, errors: Collector) -> Audience | Non
     notes = f.choice("notes", NOTE_MODES, required=True)
     if label is None or style is None or notes is None:
         return None
+    from .contracts import load_contract  # it uses this module's Fields
+
     return Audience(folder.name, label, style, notes, tuple(excluded), folder,
-                    Origin(rel, 1, 1), f.text("description"))
+                    Origin(rel, 1, 1), f.text("description"), load_contract(f, errors))
 
 
 def discover_audiences(root: Path, trees: tuple[Path, ...],
@@ -670,8 +701,12 @@ def discover_audiences(root: Path, trees: tuple[Path, ...],
     return dict(sorted(found.items()))
 
 
-def load_content(root: Path, trees: tuple[Path, ...] | None = None) -> Content:
-    """Load and cross-check a whole project; raise Problems listing everything that is wrong."""
+def load_content(root: Path, trees: tuple[Path, ...] | None = None, *,
+                 perspectives: tuple[tuple[str, str], ...] = (),
+                 perspectives_at: Origin | None = None) -> Content:
+    """Load and cross-check a whole project; raise Problems listing everything that is wrong.
+    `perspectives`: the list declared in briefsmith.yaml (at `perspectives_at`) that every
+    `viewpoint:` must name; empty: none is declared and any id is accepted."""
     errors = Collector()
     trees = trees if trees is not None else (root / "templates",)
     audiences = _guard(errors, lambda: discover_audiences(root, trees, errors)) or {}
@@ -714,9 +749,16 @@ def load_content(root: Path, trees: tuple[Path, ...] | None = None) -> Content:
             briefs[brief.id] = brief
     # When a block file cannot be read at all, every id in it would be reported as unknown too.
     _cross_check(blocks, declared if all_block_files_read else None, briefs, errors)
+    from .balance import check_viewpoints  # it needs the loaded models only
+
+    check_viewpoints(sources, blocks, perspectives, perspectives_at, errors)
+    from .conflicts import load_resolutions  # checked against the claims of every block
+
+    resolutions = _guard(errors, lambda: load_resolutions(root, blocks, errors)) or ()
     errors.raise_if_any()
     return Content(root=root, sources=sources, blocks=blocks, briefs=briefs, audiences=audiences,
-                   warnings=tuple(warnings + _metadata_warnings(sources)))
+                   warnings=tuple(warnings + _metadata_warnings(sources)),
+                   resolutions=resolutions)
 
 
 def _empty_config_warning(root: Path) -> list[str]:

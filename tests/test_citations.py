@@ -201,7 +201,7 @@ def test_too_short_quote(project: Path, cli, quote: str, count: int) -> None:
 
 def test_three_words_are_enough(project: Path, cli) -> None:
     edit(project, BLOCKS, REVIEW_QUOTE, '"council has asked"')
-    assert_ok(cli(project, "check"), project)
+    assert_ok(cli(project, "check"), project, editorial=True)
     assert locators(project)["review-asked"] == ["para 3"]
 
 
@@ -249,7 +249,7 @@ def test_quote_block_words_must_be_inside_its_cited_quote(project: Path, cli, wo
          f"    - source: harbour-report\n      quote: {CRITICS_QUOTE}\n")
     run = cli(project, "check")
     if ok:
-        assert_ok(run, project)
+        assert_ok(run, project, editorial=True)
         return
     assert_fails(run, project,
                  "content/blocks/harbour.yaml:30:10: the 'words' of quote block 'quay-question' "

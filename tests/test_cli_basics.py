@@ -38,10 +38,12 @@ def test_check_on_the_real_sample(sample: Path, cli) -> None:
     run = cli(sample, "check")
     assert run.code == 0, run.err
     assert run.out == f"ok: 2 briefs, {blocks} blocks, 3 sources, {quotes} quotes verified\n"
-    # The only things on stderr are the honest "not stated" warnings, at most one per source.
-    assert len(run.err_lines) <= 3
+    # Besides the editorial findings of the audience contracts (tests/test_contracts.py), the
+    # only things on stderr are the honest "not stated" warnings, at most one per source.
+    lines = [line for line in run.err_lines if "(rule: templates/" not in line]
+    assert len(lines) <= 3
     assert all(": warning: source '" in line and "the brief will show 'not stated'" in line
-               for line in run.err_lines)
+               for line in lines)
     assert not (sample / "output").exists()
 
 

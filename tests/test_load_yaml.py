@@ -129,7 +129,7 @@ def test_unquoted_dates_and_times_reach_the_brief_unchanged(project: Path, cli) 
     edit(project, BLOCKS, 'figure: "1,200 boats"', "figure: 1:20")
     edit(project, BLOCKS, 'as_of: "2026"', "as_of: 2026-03-02")
     edit(project, BRIEF, 'date: "2026-11-23"', "date: 2026-11-23")
-    assert_ok(cli(project, "check"), project)
+    assert_ok(cli(project, "check"), project, editorial=True)
     content = load_and_verify(project)
     block = content.blocks["boats-first-year"]
     assert (block.figure, block.as_of) == ("1:20", "2026-03-02")

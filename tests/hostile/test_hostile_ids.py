@@ -101,7 +101,7 @@ def test_brief_templates_folder_outside_the_project_is_refused(hproject: Path, c
 @pytest.mark.parametrize(("where", "old", "new", "message"), [
     ("block", '  actor: "Critics"', '  actor: "Critics"\n  html: "<script>steal()</script>"',
      f"{BLOCKS}:13:3: unknown key 'html' in block 'critics-view'; allowed keys: actor, "
-     "audiences, cites, id, stance, text, title, type, wording"),
+     "audiences, cites, id, inference, stance, text, title, type, viewpoint, wording"),
     ("cite", CRITICS_CITE, "    - source: harbour-report\n      url: \"file:///etc/passwd\"\n"
      "      quote: 'Critics say",
      f"{BLOCKS}:17:7: unknown key 'url' in cite 1 of block 'critics-view'; allowed keys: "

@@ -1,0 +1,401 @@
+"""Audience contracts: what an audience promises its readers, written in its audience.yaml and
+checked against every brief built for it.
+
+```yaml
+contract:
+  parts: [summary, contents, sources, bibliography, disclaimer]  # present, in this order
+  forbid_types: [recommendation]     # a brief may not put one in front of this audience
+  pages: 1                           # the PDF's page budget (checked by the build)
+  define_acronyms: true              # or {allow: [UK, US]}
+  reading_level: {max_grade: 10}     # Flesch-Kincaid grade of the editor's prose
+  balance: {min_perspectives: 2}     # per section that has positions or quotes
+```
+
+Broken rules are editorial findings (`check` warns, `check --strict` fails), except the page
+budget: a sheet promised as one page that prints on two is a broken output, so the build fails.
+Each finding names the brief's line and the rule's line: `briefs/x.yaml:12:5: warning: ...
+(rule: templates/student/audience.yaml:7)`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import Collector, ContentError, RenderError, printable
+from .load import YMap
+from .models import BLOCK_TYPES, Block, BlockRef, Brief, Content, Contract, Origin
+from .select import Selection, select
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .pipeline import Project
+    from .validate import Fields
+
+CONTRACT_KEYS = {"parts", "forbid_types", "pages", "define_acronyms", "reading_level",
+                 "balance"}
+# An acronym: two or more capital letters standing as a word ("UK", "NATO", "ICBL"; "NATO's"
+# and a plural "NGOs" count as "NATO" and "NGO").
+ACRONYM = re.compile(r"\b[A-Z]{2,}(?=(?:s|['\u2019]s)?\b)")
+_ID_ATTR = re.compile(r"""\sid=["']([^"']+)["']""")
+_PART_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_GRADE_RE = re.compile(r"\d{1,2}(?:\.\d+)?")
+HARDEST = 3  # how many of the hardest blocks a reading-level finding names
+
+
+# -- reading `contract:` ---------------------------------------------------------------------
+
+def load_contract(f: Fields, errors: Collector) -> Contract | None:
+    """The `contract:` mapping of an audience.yaml, every problem located; None when absent."""
+    from .validate import Fields, _suggest
+
+    mapping = f.mapping("contract")
+    if mapping is None:
+        return None
+    what = f"'contract' of {f.what}"
+    cf = Fields(mapping, what, errors)
+    cf.check_keys(set(), CONTRACT_KEYS)
+    rules: dict[str, Origin] = {key: mapping.key_at(key) for key in mapping
+                                if key in CONTRACT_KEYS}
+    parts = []
+    for value, where in cf.text_list("parts"):
+        if not _PART_RE.fullmatch(value):
+            errors.add(ContentError(f"part '{printable(value)}' in {what} must be the id of a "
+                                    "part of the page (lowercase letters, digits, hyphens), "
+                                    "e.g. 'summary'", where))
+        else:
+            parts.append(value)
+    forbidden = []
+    for value, where in cf.text_list("forbid_types"):
+        if value not in BLOCK_TYPES:
+            errors.add(ContentError(f"unknown block type '{printable(value)}' in 'forbid_types'"
+                                    f"{_suggest(value, BLOCK_TYPES)}", where))
+        else:
+            forbidden.append(value)
+    pages = _whole(cf, "pages", mapping.get("pages"), what, "a number of pages, e.g. 1")
+    define, allowed = False, []
+    raw = mapping.get("define_acronyms")
+    if isinstance(raw, bool):
+        define = raw
+    elif isinstance(raw, YMap):
+        af = Fields(raw, f"'define_acronyms' of {what}", errors)
+        af.check_keys(set(), {"allow"})
+        define = True
+        for value, where in af.text_list("allow"):
+            if not re.fullmatch(r"[A-Z]{2,}", value):
+                errors.add(ContentError(f"'{printable(value)}' in 'allow' of 'define_acronyms' "
+                                        "is not an acronym: write two or more capital letters, "
+                                        "e.g. UK", where))
+            else:
+                allowed.append(value)
+    elif raw is not None:
+        cf.fail("define_acronyms", f"'define_acronyms' of {what} must be true, false or "
+                                   "{allow: [UK, US]}")
+    max_grade = None
+    if (rmap := cf.mapping("reading_level")) is not None:
+        rf = Fields(rmap, f"'reading_level' of {what}", errors)
+        rf.check_keys({"max_grade"}, set())
+        value = rmap.get("max_grade")
+        if value is not None:
+            if isinstance(value, bool) or not _GRADE_RE.fullmatch(str(value)):
+                rf.fail("max_grade", f"'max_grade' of {what} must be a school grade such as 10 "
+                                     "or 9.5")
+            else:
+                max_grade = float(value)
+                rules["reading_level"] = rmap.key_at("max_grade")
+    least = None
+    if (bmap := cf.mapping("balance")) is not None:
+        bf = Fields(bmap, f"'balance' of {what}", errors)
+        bf.check_keys({"min_perspectives"}, set())
+        least = _whole(bf, "min_perspectives", bmap.get("min_perspectives"), what,
+                       "a number of perspectives, e.g. 2")
+        if least is not None:
+            rules["balance"] = bmap.key_at("min_perspectives")
+    return Contract(tuple(parts), tuple(forbidden), pages, define, tuple(allowed), max_grade,
+                    least, tuple(rules.items()))
+
+
+def _whole(f: Fields, key: str, value: Any, what: str, form: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        f.fail(key, f"'{key}' of {what} must be a whole number of 1 or more: {form}")
+        return None
+    return value
+
+
+# -- reading level ---------------------------------------------------------------------------
+
+_MARKDOWN = [
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](url) → text
+    (re.compile(r"`([^`]*)`"), r"\1"),
+    (re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.M), ""),  # list markers
+    (re.compile(r"^\s*(?:>+|#+)\s*", re.M), ""),  # block quotes, headings
+    (re.compile(r"[*_]+"), ""),
+]
+_SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)|\n\s*\n|\n\s*(?=[-*+]\s)")
+_LETTERS = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
+
+
+def plain_text(markdown: str) -> str:
+    for pattern, repl in _MARKDOWN:
+        markdown = pattern.sub(repl, markdown)
+    return markdown
+
+
+def syllables(word: str) -> int:
+    """A documented heuristic, not a dictionary: count groups of vowels (a, e, i, o, u, y; two
+    vowels together count once) after dropping a silent final -e, -es or -ed that follows a
+    consonant other than l, and a leading y (a consonant there). Words of three letters or fewer
+    have one syllable; every word has at least one. "treaty" 2, "agreed" 2, "humanitarian" 5."""
+    w = re.sub(r"[^a-z]", "", word.lower())
+    if len(w) <= 3:
+        return 1
+    w = re.sub(r"(?:[^laeiouy]es|[^laeiouy]ed|[^laeiouy]e)$", "", w)
+    w = re.sub(r"^y", "", w)
+    return max(1, len(re.findall(r"[aeiouy]{1,2}", w)))
+
+
+@dataclass(frozen=True)
+class Readability:
+    words: int
+    sentences: int
+    syllables: int
+
+    @property
+    def grade(self) -> float:
+        """Flesch-Kincaid grade level: 0.39 (words/sentences) + 11.8 (syllables/words) - 15.59."""
+        if not self.words:
+            return 0.0
+        return (0.39 * self.words / max(1, self.sentences)
+                + 11.8 * self.syllables / self.words - 15.59)
+
+
+def readability(text: str) -> Readability:
+    """Words are runs of letters (numbers are not words); a sentence ends at . ! or ? before a
+    space or the end, at a blank line and before a list item; every text with words has at least
+    one sentence."""
+    plain = plain_text(text)
+    words = _LETTERS.findall(plain)
+    pieces = [p for p in _SENTENCE_END.split(plain) if _LETTERS.search(p)]
+    return Readability(len(words), max(1, len(pieces)) if words else 0,
+                       sum(syllables(w) for w in words))
+
+
+@dataclass(frozen=True)
+class ReadingLevel:
+    grade: float
+    words: int
+    sentences: int
+    hardest: tuple[tuple[str, float, int], ...]  # (block id, grade, words)
+    max_grade: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"grade": round(self.grade, 1), "words": self.words, "sentences": self.sentences,
+                "max_grade": self.max_grade,
+                "hardest": [{"block": b, "grade": round(g, 1), "words": n}
+                            for b, g, n in self.hardest]}
+
+
+def editor_prose(selection: Selection) -> list[tuple[str, str]]:
+    """(block id, text) for the editor's own words in this output: each block's text for the
+    audience, never a quote's verbatim `words` (those are the source's). Section intros count
+    too, under `section <id>`."""
+    name = selection.audience.name
+    out = [(f"section {s.section.id}", s.section.intro) for s in selection.sections
+           if s.section.intro]
+    out += [(b.id, text) for b in selection.blocks if (text := b.text_for(name))]
+    return [(k, v) for k, v in out if v]
+
+
+def reading_level(selection: Selection) -> ReadingLevel:
+    """The grade of all the editor's prose together (one long text, as the reader meets it), and
+    the three blocks that read hardest on their own."""
+    prose = editor_prose(selection)
+    total = readability("\n\n".join(text for _, text in prose))
+    each = [(key, r.grade, r.words) for key, text in prose if (r := readability(text)).words]
+    each.sort(key=lambda item: (-item[1], item[0]))
+    contract = selection.audience.contract
+    return ReadingLevel(total.grade, total.words, total.sentences, tuple(each[:HARDEST]),
+                        contract.max_grade if contract else None)
+
+
+# -- the checks ------------------------------------------------------------------------------
+
+def _refs(brief: Brief) -> list[tuple[BlockRef, str]]:
+    """Every block the brief names, with where: 'the summary' or "section 'x'"."""
+    out = [(ref, "the summary") for ref in brief.summary]
+    out += [(ref, f"section '{s.id}'") for s in brief.sections for ref in s.blocks]
+    return out
+
+
+def contract_findings(project: Project) -> list[str]:
+    """Every broken contract rule of every brief for each of its audiences, as located warning
+    lines. (The page budget is the build's: see `page_budget_error`.)"""
+    content = project.content
+    found: list[str] = []
+    for brief in content.briefs.values():
+        for name in brief.audiences:
+            audience = content.audiences[name]
+            contract = audience.contract
+            if contract is None:
+                continue
+            selection = select(content, brief, audience, project.config.citation_styles)
+            found += forbidden_types(content, brief, name, contract)
+            found += missing_parts(project, selection, contract)
+            found += unbalanced_sections(content, selection, contract, project.config)
+            found += undefined_acronyms(selection, contract)
+            found += reading_level_findings(selection, contract)
+    return found
+
+
+def forbidden_types(content: Content, brief: Brief, audience: str,
+                    contract: Contract) -> list[str]:
+    """A block of a forbidden type that this audience would be given. `exclude_types` leaves
+    such blocks out silently; a forbidden type says the brief should not have put it there."""
+    out = []
+    for ref, where in _refs(brief):
+        block = content.blocks.get(ref.id)
+        if block is None or block.type not in contract.forbid_types or not block.suits(audience):
+            continue
+        out.append(f"{ref.origin}: warning: brief '{brief.id}' puts {block.type} block "
+                   f"'{block.id}' in {where}, and audience '{audience}' forbids {block.type} "
+                   f"blocks: move it to a brief for another audience, or give the block an "
+                   f"'audiences:' list without {audience} "
+                   f"(rule: {contract.rule('forbid_types')})")
+    return out
+
+
+def page_parts(html: str) -> list[str]:
+    """The parts of a rendered page: the id of every element, in page order, each once."""
+    return list(dict.fromkeys(_ID_ATTR.findall(html)))
+
+
+def missing_parts(project: Project, selection: Selection, contract: Contract) -> list[str]:
+    """A part is an element of the rendered page (the PDF's HTML) whose id is the part's name:
+    `<section id="summary">`, `<nav id="contents">`, `<footer id="disclaimer">`. The contract's
+    parts must all be there, in the order it lists them."""
+    if not contract.parts:
+        return []
+    from .render import build_context, render_first_pass
+
+    brief, audience = selection.brief, selection.audience
+    context = build_context(selection, project.content.citations, "pdf", project.config)
+    html, _ = render_first_pass(project.chain(brief, audience), context,
+                                project.content.citations)
+    shown = page_parts(html)
+    rule = contract.rule("parts")
+    label = f"brief '{brief.id}' for audience '{audience.name}'"
+    absent = [p for p in contract.parts if p not in shown]
+    out = [f"{brief.origin}: warning: {label} has no '{part}' part (no element with "
+           f'id="{part}" on its page): the audience promises {", ".join(contract.parts)} '
+           f"(rule: {rule})" for part in absent]
+    present = [p for p in contract.parts if p in shown]
+    if present != sorted(present, key=shown.index):
+        actual = ", ".join(sorted(present, key=shown.index))
+        out.append(f"{brief.origin}: warning: {label} shows its parts in the order {actual}; "
+                   f"the audience promises {', '.join(contract.parts)} (rule: {rule})")
+    return out
+
+
+def unbalanced_sections(content: Content, selection: Selection, contract: Contract,
+                        config: Config) -> list[str]:
+    """A section with positions or quotes shows at least `min_perspectives` perspectives among
+    them, or says why not in its `balance_note` (printed under its heading)."""
+    from .balance import section_perspectives, voice_blocks
+
+    least = contract.min_perspectives
+    if not least or not config.perspectives:
+        return []  # nothing to count by until the project declares its perspectives
+    labels = dict(config.perspectives)
+    out = []
+    for shown in selection.sections:
+        section = shown.section
+        if not voice_blocks(shown.blocks) or section.balance_note:
+            continue
+        views = section_perspectives(shown.blocks, content)
+        if len(views) >= least:
+            continue
+        names = ", ".join(labels.get(v, v) for v in views) or "none named"
+        out.append(f"{section.origin}: warning: section '{section.id}' of brief "
+                   f"'{selection.brief.id}' shows {len(views)} "
+                   f"perspective{'' if len(views) == 1 else 's'} ({names}) in its positions "
+                   f"and quotes for audience '{selection.audience.name}', which asks for at "
+                   f"least {least}: add a position from another perspective, or say why in "
+                   f"the section's 'balance_note:' (rule: {contract.rule('balance')})")
+    return out
+
+
+def shown_texts(block: Block, audience: str) -> list[str]:
+    """Everything of a block a reader sees as words."""
+    return [v for v in (block.title, block.text_for(audience), block.words, block.speaker,
+                        block.role, block.actor, block.stance, block.term, block.figure) if v]
+
+
+def undefined_acronyms(selection: Selection, contract: Contract) -> list[str]:
+    """Every acronym the reader meets is defined by a term block in the same output (its
+    `term` contains it: "NPT", "Treaty on the Non-Proliferation of Nuclear Weapons (NPT)"),
+    or is on the contract's allow-list. One finding per acronym, at its first use."""
+    if not contract.define_acronyms:
+        return []
+    brief, name = selection.brief, selection.audience.name
+    defined = {a for b in selection.blocks if b.type == "term"
+               for a in ACRONYM.findall(b.term or "")}
+    defined |= set(contract.acronyms_allowed)
+    first: dict[str, tuple[str, str]] = {}  # acronym → (where, what)
+    texts: list[tuple[str, str, str]] = [
+        (str(brief.origin), f"the title of brief '{brief.id}'", brief.title),
+        (str(brief.origin), f"the subtitle of brief '{brief.id}'", brief.subtitle or "")]
+    for shown in selection.sections:
+        section = shown.section
+        texts += [(str(section.origin), f"section '{section.id}'", t)
+                  for t in (section.title, section.intro, section.balance_note) if t]
+    placed: dict[str, Origin] = {}
+    for ref, _ in _refs(brief):
+        placed.setdefault(ref.id, ref.origin)
+    for block in selection.blocks:
+        where = str(placed.get(block.id, brief.origin))
+        texts += [(where, f"block '{block.id}'", t) for t in shown_texts(block, name)]
+    counts: dict[str, int] = {}
+    for where, what, text in texts:
+        for acronym in ACRONYM.findall(text):
+            if acronym in defined:
+                continue
+            counts[acronym] = counts.get(acronym, 0) + 1
+            first.setdefault(acronym, (where, what))
+    out = []
+    for acronym, (where, what) in first.items():
+        more = counts[acronym] - 1
+        also = f" (and {more} more time{'' if more == 1 else 's'})" if more else ""
+        out.append(f"{where}: warning: '{acronym}' is used in {what}{also} for audience "
+                   f"'{name}', and no term block in brief '{brief.id}' defines it: add a term "
+                   f"block for {acronym} to the brief, or list it under define_acronyms: "
+                   f"{{allow: [...]}} (rule: {contract.rule('define_acronyms')})")
+    return out
+
+
+def reading_level_findings(selection: Selection, contract: Contract) -> list[str]:
+    if contract.max_grade is None:
+        return []
+    level = reading_level(selection)
+    if level.grade <= contract.max_grade:
+        return []
+    hardest = ", ".join(f"{b} ({g:.1f})" for b, g, _ in level.hardest)
+    return [f"{selection.brief.origin}: warning: the editor's prose of brief "
+            f"'{selection.brief.id}' for audience '{selection.audience.name}' reads at grade "
+            f"{level.grade:.1f} (Flesch-Kincaid, {level.words:,} words), above the audience's "
+            f"{contract.max_grade:g}: simplify the hardest blocks first: {hardest} "
+            f"(rule: {contract.rule('reading_level')})"]
+
+
+def page_budget_error(selection: Selection, pages: int | None) -> RenderError | None:
+    """A PDF longer than its audience's page budget: the build fails, naming the brief and the
+    rule (a one-page sheet on two pages is not what the reader was promised)."""
+    contract = selection.audience.contract
+    if contract is None or contract.pages is None or pages is None or pages <= contract.pages:
+        return None
+    brief, audience = selection.brief, selection.audience.name
+    return RenderError(f"{brief.id} ({audience}): the PDF has {pages} pages and audience "
+                       f"'{audience}' allows {contract.pages}: shorten what the brief gives "
+                       f"this audience (rule: {contract.rule('pages')})", brief.origin)
