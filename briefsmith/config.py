@@ -103,7 +103,9 @@ def load_config(root: Path) -> Config:
         language=f.pattern("language", LANG_RE, "a language tag such as en-GB"),
         templates=templates,
         citation_styles=styles,
-        max_source_age_days=_positive_int(f, "max_source_age_days"),
+        max_source_age_days=f.positive_int(
+            "max_source_age_days",
+            f"'max_source_age_days' in {CONFIG_NAME} must be a whole number of days, e.g. 365"),
         origin=Origin(rel, 1, 1),
         perspectives=_perspectives(f, errors),
         perspectives_origin=data.key_at("perspectives") if "perspectives" in data else None,
@@ -150,16 +152,6 @@ def _perspectives(f: Fields, errors: Collector) -> tuple[tuple[str, str], ...]:
         f.fail("perspectives", f"'perspectives' in {CONFIG_NAME} is empty: give id: label "
                                "lines, or delete the key")
     return tuple(out)
-
-
-def _positive_int(f: Fields, key: str) -> int | None:
-    value = f.data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        f.fail(key, f"'{key}' in {CONFIG_NAME} must be a whole number of days, e.g. 365")
-        return None
-    return value
 
 
 def _logo(f: Fields, root: Path, errors: Collector) -> str | None:

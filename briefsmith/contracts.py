@@ -73,7 +73,7 @@ def load_contract(f: Fields, errors: Collector) -> Contract | None:
                                     f"{_suggest(value, BLOCK_TYPES)}", where))
         else:
             forbidden.append(value)
-    pages = _whole(cf, "pages", mapping.get("pages"), what, "a number of pages, e.g. 1")
+    pages = cf.positive_int("pages", _whole_message("pages", what, "a number of pages, e.g. 1"))
     define, allowed = False, []
     raw = mapping.get("define_acronyms")
     if isinstance(raw, bool):
@@ -108,21 +108,16 @@ def load_contract(f: Fields, errors: Collector) -> Contract | None:
     if (bmap := cf.mapping("balance")) is not None:
         bf = Fields(bmap, f"'balance' of {what}", errors)
         bf.check_keys({"min_perspectives"}, set())
-        least = _whole(bf, "min_perspectives", bmap.get("min_perspectives"), what,
-                       "a number of perspectives, e.g. 2")
+        least = bf.positive_int("min_perspectives", _whole_message(
+            "min_perspectives", what, "a number of perspectives, e.g. 2"))
         if least is not None:
             rules["balance"] = bmap.key_at("min_perspectives")
     return Contract(tuple(parts), tuple(forbidden), pages, define, tuple(allowed), max_grade,
                     least, tuple(rules.items()))
 
 
-def _whole(f: Fields, key: str, value: Any, what: str, form: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        f.fail(key, f"'{key}' of {what} must be a whole number of 1 or more: {form}")
-        return None
-    return value
+def _whole_message(key: str, what: str, form: str) -> str:
+    return f"'{key}' of {what} must be a whole number of 1 or more: {form}"
 
 
 # -- reading level ---------------------------------------------------------------------------
@@ -276,14 +271,10 @@ def missing_parts(project: Project, selection: Selection, contract: Contract) ->
     """A part is an element of the rendered page (the PDF's HTML) whose id is the part's name:
     `<section id="summary">`, `<nav id="contents">`, `<footer id="disclaimer">`. The contract's
     parts must all be there, in the order it lists them."""
-    if not contract.parts:
-        return []
-    from .render import build_context, render_first_pass
-
     brief, audience = selection.brief, selection.audience
-    context = build_context(selection, project.content.citations, "pdf", project.config)
-    html, _ = render_first_pass(project.chain(brief, audience), context,
-                                project.content.citations)
+    html = project.pages.get((brief.id, audience.name))
+    if not contract.parts or html is None:  # no page: `check` reported why it has none
+        return []
     shown = page_parts(html)
     rule = contract.rule("parts")
     label = f"brief '{brief.id}' for audience '{audience.name}'"

@@ -22,6 +22,7 @@ when their target lies inside. Only the standard library is used: the no-op buil
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -202,14 +203,10 @@ class Digests:
             pass
 
 
-_CODE: list[str] = []
-
-
+@functools.cache
 def code_version() -> str:
     """Briefsmith's own code and the versions of what renders: a changed renderer must not
     leave old outputs looking current."""
-    if _CODE:
-        return _CODE[0]
     from . import __version__
 
     code = hashlib.sha256()
@@ -220,8 +217,7 @@ def code_version() -> str:
     for name in ("weasyprint", "pydyf", "pypandoc-binary", "jinja2", "markdown", "nh3",
                  "pyyaml", "fonttools"):
         found.append(f"{name}={installed.get(_normal(name), '?')}")
-    _CODE.append(";".join(found))
-    return _CODE[0]
+    return ";".join(found)
 
 
 def _normal(name: str) -> str:

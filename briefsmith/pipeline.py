@@ -52,6 +52,9 @@ class Project:
     # passages, unresolved conflicts between sources, unbalanced sections, broken audience
     # contracts. Printed as warnings; `check --strict` fails on them.
     review: list[str] = field(default_factory=list)
+    # The page each (brief id, audience) renders to before citations are filled (the PDF's
+    # HTML), as `check` rendered it: the contracts read their parts from it.
+    pages: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -143,6 +146,8 @@ def check(root: Path, override: Path | None = None) -> Project:
             elif isinstance(outcome, BriefsmithError):
                 found.append(outcome if outcome.origin else
                              type(outcome)(outcome.message, selection.brief.origin))
+            else:
+                project.pages[(selection.brief.id, selection.audience.name)] = outcome
         pending = again if len(again) < len(pending) else []
     # A shared template's syntax error is met by every output that uses it: report it once.
     errors.extend({(e.origin, e.message): e for e in found}.values())
@@ -156,16 +161,12 @@ def check(root: Path, override: Path | None = None) -> Project:
 
 def review(project: Project) -> list[str]:
     """Every editorial check, in a stable order; each returns located warning lines."""
-    found: list[str] = []
-    # (issue 9: fidelity, conflicts, balance and audience contracts add their checks here)
-    from .fidelity import fidelity_warnings  # prose that says more than its passages
-
-    found += fidelity_warnings(project.content)
-    found += review_warnings(project.content)
     from .contracts import contract_findings
+    from .fidelity import fidelity_warnings
 
-    found += contract_findings(project)
-    return found
+    return [*fidelity_warnings(project.content),  # prose that says more than its passages
+            *review_warnings(project.content),  # sources that differ, unresolved
+            *contract_findings(project)]  # what each audience promises its readers
 
 
 def plan(content: Content, brief_ids: list[str] | None,

@@ -335,21 +335,25 @@ def _template_frame(templates: TemplateChain) -> Origin | None:
     return template_frame(sys.exc_info()[2], templates.root)
 
 
-def dry_render(state: dict[str, Any], task: tuple[Selection, tuple[str, ...]]) -> None:
+def dry_render(state: dict[str, Any], task: tuple[Selection, tuple[str, ...]]) -> str:
     """What `check` runs for one (brief, audience) in a render worker: the template part of the
     build, each format, to HTML in memory. It stops where citations would be formatted (pandoc)
     and the PDF drawn (WeasyPrint): neither runs template code. A worker, not this process,
     because a template is code: one that loops for ever or asks for gigabytes must meet the
-    build's time and memory limits, and an endless recursion the build's own handling."""
+    build's time and memory limits, and an endless recursion the build's own handling.
+    Returns the PDF format's page, for the checks that read what a page shows."""
     project = state["project"]  # a pipeline.Project (that module imports this one)
     selection, formats = task
     templates = project.chain(selection.brief, selection.audience)
     citations = project.content.citations
+    pages = {}
     for fmt in formats:
         context = build_context(selection, citations, fmt, project.config,
                                 notes_by_block(project.content))
         first, _ = render_first_pass(templates, context, citations)
         require_alt_text(first, templates)
+        pages[fmt] = first
+    return pages.get("pdf", "")
 
 
 def fill_citations(html: str, formatted: Formatted,

@@ -26,7 +26,7 @@ from jinja2 import nodes
 from .errors import BriefsmithError, TemplateError
 from .load import decode_utf8, relpath
 from .models import Origin
-from .paths import inside
+from .paths import inside, read_inside
 
 BUILTIN = Path(__file__).parent / "assets" / "templates"
 BASE = "_base"
@@ -196,12 +196,12 @@ class TemplateChain:
         path = self.winner(name)
         if path is None:
             raise TemplateError(f"asset '{name}' not found; searched: {self.searched()}")
-        real = path.resolve()  # a link out of the project is refused, as the renderer does
-        if not any(real.is_relative_to(r.resolve()) for r in (self.root, BUILTIN, *self.folders)):
+        allowed = (self.root, BUILTIN, *self.folders)
+        if not inside(path, allowed):  # a link out of the project, refused as the renderer does
             raise TemplateError(f"asset '{name}' is a link to a file outside the project: copy "
                                 "the image into the project instead",
                                 Origin(display(path, self.root)))
-        data = real.read_bytes()
+        data = read_inside(path, allowed)
         if len(data) > MAX_ASSET_BYTES:
             raise TemplateError(f"asset '{name}' is {len(data):,} bytes; the limit is "
                                 f"{MAX_ASSET_BYTES:,}", Origin(relpath(path, self.root)))

@@ -41,6 +41,7 @@ from .models import (
     Source,
     Value,
 )
+from .paths import read_inside
 
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DATE_RE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
@@ -152,6 +153,16 @@ class Fields:
         if value is not None and regex in (DATE_RE, FULL_DATE_RE) and not _real_date(value):
             self.fail(key, f"'{key}' of {self.what} is '{value}', which is not a date in the "
                            "calendar: check the day and month")
+            return None
+        return value
+
+    def positive_int(self, key: str, message: str) -> int | None:
+        """A whole number of 1 or more; YAML's `true` is an int to Python, and refused too."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.fail(key, message)
             return None
         return value
 
@@ -316,7 +327,7 @@ def load_source(yaml_path: Path, root: Path, errors: Collector) -> Source | None
             f"source text {txt_rel} is a link to a file outside the project: copy the article's "
             "text into the project instead", Origin(txt_rel, 1, 1)))
     else:
-        raw = txt.read_bytes()
+        raw = read_inside(txt, (root,))  # checked above; opened without following a link
         if len(raw) > MAX_SOURCE_TEXT:
             errors.add(ContentError(f"source text is {len(raw):,} bytes; the limit is "
                                     f"{MAX_SOURCE_TEXT:,}: keep only the article's text",

@@ -148,33 +148,45 @@ class ContentBuild:
         return None
 
 
-@pytest.fixture(scope="module")
-def content_build(baseline: Path, tmp_path_factory: pytest.TempPathFactory) -> ContentBuild:
-    """One NGO build (PDF and HTML) of the baseline project with every payload in a block of
-    its own, and two in a section intro. (One build for all: each PDF render costs seconds.)"""
-    base = tmp_path_factory.mktemp("hostile-content")
+def _payload_project(baseline: Path, base: Path,
+                     payloads: list[tuple[str, str]]) -> tuple[Path, Path, dict[str, str]]:
+    """A copy of the baseline with each payload in a question block of its own, in a section
+    of the brief; a secret file outside the project for the payloads to reach for."""
     root = base / "project"
     shutil.copytree(baseline, root, symlinks=True)
     secret = base / "outside-secret.txt"
     secret.write_text(SECRET + "\n", encoding="utf-8")
     values = {"secret": str(secret), "up": _up(secret), "svg": _svg_data_url(secret)}
-    blocks = "".join(
+    write(root, EXTRA_BLOCKS, "".join(
         f"- id: payload-{name}\n  type: question\n"
         f"  text: {yaml_str(f'Payload {name}: ' + payload.format(**values))}\n"
-        for name, payload, _ in CONTENT)
-    write(root, EXTRA_BLOCKS, blocks)
-    ids = ", ".join(f"payload-{name}" for name, _, _ in CONTENT)
+        for name, payload in payloads))
+    ids = ", ".join(f"payload-{name}" for name, _ in payloads)
     edit(root, BRIEF, "blocks: [critics-view, quay-question]",
          f"blocks: [critics-view, quay-question, {ids}]")
-    intro = f'<img src="file://{secret}"> Intro payload.'
-    edit(root, BRIEF, '    title: "Facts"', f'    title: "Facts"\n    intro: {yaml_str(intro)}')
-    log = base / "network-attempts.log"
+    return root, secret, values
+
+
+def _guarded_ngo_build(root: Path, log: Path) -> tuple[int, list[str]]:
+    """The NGO build with the network guard on: its exit status and its problem lines."""
     err = io.StringIO()
     with network_guard(log), contextlib.redirect_stderr(err), \
             contextlib.redirect_stdout(io.StringIO()):
         code = main(["--project", str(root), "build", "--audience", "ngo"])
     assert not attempts(log), attempts(log)
-    problems = [line for line in err.getvalue().splitlines() if not PROGRESS.match(line)]
+    return code, [line for line in err.getvalue().splitlines() if not PROGRESS.match(line)]
+
+
+@pytest.fixture(scope="module")
+def content_build(baseline: Path, tmp_path_factory: pytest.TempPathFactory) -> ContentBuild:
+    """One NGO build (PDF and HTML) of the baseline project with every payload in a block of
+    its own, and two in a section intro. (One build for all: each PDF render costs seconds.)"""
+    base = tmp_path_factory.mktemp("hostile-content")
+    root, secret, values = _payload_project(baseline, base,
+                                            [(name, payload) for name, payload, _ in CONTENT])
+    intro = f'<img src="file://{secret}"> Intro payload.'
+    edit(root, BRIEF, '    title: "Facts"', f'    title: "Facts"\n    intro: {yaml_str(intro)}')
+    code, problems = _guarded_ngo_build(root, base / "network-attempts.log")
     return ContentBuild(root, secret, values, code, problems)
 
 
@@ -204,27 +216,10 @@ def test_resource_in_content_is_neutralised(content_build: ContentBuild, name: s
 
 def test_markdown_images_in_content_are_refused_before_anything_is_loaded(
         baseline: Path, tmp_path: Path) -> None:
-    root = tmp_path / "project"
-    shutil.copytree(baseline, root, symlinks=True)
-    secret = tmp_path / "outside-secret.txt"
-    secret.write_text(SECRET + "\n", encoding="utf-8")
-    values = {"secret": str(secret), "up": _up(secret), "svg": _svg_data_url(secret)}
-    write(root, EXTRA_BLOCKS, "".join(
-        f"- id: payload-{name}\n  type: question\n"
-        f"  text: {yaml_str(f'Payload {name}: ' + payload.format(**values))}\n"
-        for name, payload in MD_IMAGES))
-    ids = ", ".join(f"payload-{name}" for name, _ in MD_IMAGES)
-    edit(root, BRIEF, "blocks: [critics-view, quay-question]",
-         f"blocks: [critics-view, quay-question, {ids}]")
+    root, _, _ = _payload_project(baseline, tmp_path, MD_IMAGES)
     before = (root / NGO_HTML).read_bytes()
-    log = tmp_path / "network-attempts.log"
-    err = io.StringIO()
-    with network_guard(log), contextlib.redirect_stderr(err), \
-            contextlib.redirect_stdout(io.StringIO()):
-        code = main(["--project", str(root), "build", "--audience", "ngo"])
-    assert not attempts(log), attempts(log)
+    code, problems = _guarded_ngo_build(root, tmp_path / "network-attempts.log")
     assert code == 1
-    problems = [line for line in err.getvalue().splitlines() if not PROGRESS.match(line)]
     for name, _ in MD_IMAGES:
         assert any(f"block 'payload-{name}' has an image in its text" in line
                    for line in problems), problems
