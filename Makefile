@@ -16,6 +16,7 @@ check:
 lint:
 	bash scripts/setup.sh --test
 	.venv/bin/ruff check .
+	.venv/bin/mypy  # files and strictness: [tool.mypy] in pyproject.toml
 
 bench:  # `make bench BENCH_ARGS=--quick` for the short run; see benchmarks/README.md
 	bash scripts/setup.sh

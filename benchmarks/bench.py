@@ -696,6 +696,154 @@ def part_d(work: Path, sizes: list[int], jobs: int, base: Any) -> None:
 # --------------------------------------------------------------------------- main
 
 
+# --------------------------------------------------------------------------- g. fonts, per page
+
+FONT_PROGRAMS_TARGET = 8  # distinct embedded font programs per PDF, at most
+ONE_BRIEF_TARGET = 1.25  # one-brief CLI build / pandoc -> bare WeasyPrint, at most
+G_BRIEF, G_AUDIENCE = "ottawa-treaty-2025", "parliamentary"
+
+
+def font_programs(pdf: Path) -> tuple[int, int]:
+    """(distinct FontFile/FontFile2/FontFile3 streams, how many of them are variable fonts)."""
+    import io
+
+    from fontTools.ttLib import TTFont
+    from pypdf import PdfReader
+    from pypdf.generic import IndirectObject
+
+    streams: dict[int, bytes] = {}
+    for page in PdfReader(pdf).pages:
+        resources = page.get("/Resources") or {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            for part in [d.get_object() for d in font.get("/DescendantFonts", [])] or [font]:
+                descriptor = part.get("/FontDescriptor")
+                descriptor = descriptor.get_object() if descriptor is not None else {}
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    ref = descriptor.raw_get(key) if key in descriptor else None
+                    if isinstance(ref, IndirectObject):
+                        streams[ref.idnum] = ref.get_object().get_data()
+    variable = 0
+    for data in streams.values():
+        try:
+            with TTFont(io.BytesIO(data)) as parsed:
+                variable += "fvar" in parsed
+        except Exception:  # a bare CFF (FontFile3) program is no variable TrueType font
+            pass
+    return len(streams), variable
+
+
+def plain_html(text: str, pages_hint: int) -> str:
+    """A plain document of the given text: paragraphs only, the brief's body font and size."""
+    import html as html_module
+
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    body = "\n".join(f"<p>{html_module.escape(' '.join(p.split()))}</p>" for p in paragraphs)
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>plain</title>"
+            "<style>@page { size: A4; margin: 26mm 25mm 25mm 25mm; } "
+            "html { font: 10.5pt/1.45 'Source Serif 4', serif; } p { margin: 0 0 2.5mm; }"
+            f"</style></head><body><!-- about {pages_hint} pages -->\n{body}\n</body></html>")
+
+
+def timed_process(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one fresh process."""
+    cpu = children_cpu()
+    started = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env or child_env(),
+                          check=False)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise BenchError(f"`{' '.join(argv[:3])} ...` exited {proc.returncode}: "
+                         f"{proc.stderr.strip()[-300:]}")
+    return seconds, children_cpu() - cpu
+
+
+def part_g(work: Path, reps: int) -> None:
+    """Font programs per PDF; one brief's per-page time against bare WeasyPrint on a plain
+    document of the same text; one brief built alone against pandoc -> bare WeasyPrint."""
+    n = max(3, reps)
+    note(f"g. Fonts embedded per PDF; per-page render time and the one-brief ratio "
+         f"({G_BRIEF}, {G_AUDIENCE}; median of {n}, alternating, each run a fresh process)")
+    project = copy_project(work / "g-project")
+    out = work / "g-out"
+    checked(build_py(project, "build", "--format", "pdf", "--force", "--out", str(out)))
+    pdfs = sorted(out.rglob("*.pdf"))
+    counts = {p.name: font_programs(p) for p in pdfs}
+    most = max(c for c, _ in counts.values())
+    variable = sum(v for _, v in counts.values())
+    note("   font programs per PDF: " + ", ".join(f"{name.removesuffix('.pdf')} {c}"
+                                                   for name, (c, _) in counts.items()))
+    row("g", f"font programs per PDF (most, of {len(pdfs)} PDFs)", str(most),
+        f"<= {FONT_PROGRAMS_TARGET}", at_most(most, FONT_PROGRAMS_TARGET))
+    row("g", "variable fonts embedded (all PDFs)", str(variable), "0",
+        "met" if variable == 0 else "NOT met")
+
+    # the brief's own HTML output, for the plain document's text and for pandoc
+    checked(build_py(project, "build", G_BRIEF, "--audience", G_AUDIENCE, "--format", "html",
+                     "--force", "--out", str(out)))
+    brief_html = out / G_BRIEF / f"{G_BRIEF}-{G_AUDIENCE}.html"
+    brief_pdf = out / G_BRIEF / f"{G_BRIEF}-{G_AUDIENCE}.pdf"
+    from pypdf import PdfReader
+
+    brief_pages = len(PdfReader(brief_pdf).pages)
+    text = "\n\n".join(page.extract_text() or "" for page in PdfReader(brief_pdf).pages)
+    plain = work / "g-plain.html"
+    plain.write_text(plain_html(text, brief_pages), encoding="utf-8")
+    try:
+        import pypandoc
+
+        pandoc: str | None = str(pypandoc.get_pandoc_path())
+    except (ImportError, OSError):
+        pandoc = None
+    env = fontconfig_env()  # bare WeasyPrint sees the fonts the pipeline sees
+    weasy = [sys.executable, "-m", "weasyprint"]
+    one: list[float] = []
+    plain_s: list[float] = []
+    pandoc_s: list[float] = []
+    one_cpu: list[float] = []
+    pandoc_cpu: list[float] = []
+    plain_pages = 0
+    for _ in range(n):
+        run = checked(build_py(project, "build", G_BRIEF, "--audience", G_AUDIENCE, "--format",
+                               "pdf", "--force", "--out", str(work / "g-one")))
+        one.append(run.seconds)
+        one_cpu.append(run.cpu)
+        seconds, _ = timed_process([*weasy, str(plain), str(work / "g-plain.pdf")], env)
+        plain_s.append(seconds)
+        plain_pages = len(PdfReader(work / "g-plain.pdf").pages)
+        if pandoc:
+            p_s, p_cpu = timed_process([pandoc, "-f", "html", "-t", "html5", "--standalone",
+                                        "-o", str(work / "g-pandoc.html"), str(brief_html)])
+            w_s, w_cpu = timed_process([*weasy, str(work / "g-pandoc.html"),
+                                        str(work / "g-pandoc.pdf")], env)
+            pandoc_s.append(p_s + w_s)
+            pandoc_cpu.append(p_cpu + w_cpu)
+    one_s, bare_s = med(one), med(plain_s)
+    per_page, bare_page = one_s / brief_pages, bare_s / max(plain_pages, 1)
+    note(f"   one brief, CLI build: {fmt_s(one_s)} for {brief_pages} pages = "
+         f"{fmt_s(per_page)}/page")
+    note(f"   plain document of its text ({len(text):,} characters), bare `python -m "
+         f"weasyprint`: {fmt_s(bare_s)} for {plain_pages} pages = {fmt_s(bare_page)}/page")
+    row("g", "per-page time: one brief / bare WeasyPrint plain document",
+        f"{per_page / bare_page:.2f}x ({fmt_s(per_page)} vs {fmt_s(bare_page)} per page)")
+    if not pandoc_s:
+        row("g", "one-brief ratio (CLI / pandoc -> WeasyPrint)", "skipped: no pandoc")
+        return
+    pandoc_med = med(pandoc_s)
+    pandoc_pages = len(PdfReader(work / "g-pandoc.pdf").pages)
+    ratio = one_s / pandoc_med
+    cpu_ratio = med(one_cpu) / med(pandoc_cpu)
+    note(f"   pandoc -f html -t html5 --standalone + bare `python -m weasyprint`: "
+         f"{fmt_s(pandoc_med)} ({pandoc_pages} pages)   load {loadavg()}")
+    note(f"   CPU seconds: CLI build {med(one_cpu):.2f}, pandoc + WeasyPrint "
+         f"{med(pandoc_cpu):.2f} = {cpu_ratio:.2f}x (less sensitive to a busy machine)")
+    row("g", "one-brief ratio: CLI build / pandoc -> bare WeasyPrint",
+        f"{ratio:.2f}x ({fmt_s(one_s)} vs {fmt_s(pandoc_med)})", f"<= {ONE_BRIEF_TARGET:.2f}x",
+        at_most(ratio, ONE_BRIEF_TARGET))
+    row("g", "one-brief ratio in CPU seconds", f"{cpu_ratio:.2f}x", f"<= {ONE_BRIEF_TARGET:.2f}x",
+        at_most(cpu_ratio, ONE_BRIEF_TARGET))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
@@ -708,7 +856,8 @@ def main(argv: list[str] | None = None) -> int:
                              "--quick)")
     parser.add_argument("-j", "--jobs", type=int, default=2,
                         help="worker processes for the parallel runs (default 2)")
-    parser.add_argument("--parts", default="abcdef", help="which parts to run (default abcdef)")
+    parser.add_argument("--parts", default="abcdefgsh",
+                        help="which parts to run (default abcdefgsh)")
     parser.add_argument("--compare-with", type=Path, default=None, metavar="CHECKOUT",
                         help="part f: also time the no-op build of another checkout of "
                              "Briefsmith (e.g. a `git worktree` of the last release)")
@@ -743,6 +892,9 @@ def main(argv: list[str] | None = None) -> int:
             ("e", lambda: part_e(b_state, work, reps) if b_state else None),
             ("d", lambda: part_d(work, sizes, args.jobs, load(copy_project(work / "d-base")))),
             ("f", lambda: part_f(work, reps, args.compare_with)),
+            ("g", lambda: part_g(work, reps)),
+            ("s", lambda: part_s(work, reps)),
+            ("h", lambda: part_h(work, reps)),
         ]
         for name, step in steps:
             if name not in args.parts:
@@ -818,6 +970,267 @@ def prepare_b(work: Path) -> dict[str, Any]:
     project_obj = load(project)
     return {"project": project, "out": work / "b-out", "project_obj": project_obj,
             "sels": selections(project_obj), "worker": {}, "jobs": []}
+
+
+# --------------------------------------------------------------------------- s. live preview
+
+WARM_PDF = r"""
+import json, sys, time
+from pathlib import Path
+from briefsmith.models import Origin
+from briefsmith.pdf import render_pdf
+from briefsmith.pipeline import BuildRequest, build
+root, out, brief = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+# as serve's worker does: WeasyPrint and its fonts loaded here, before the builds fork
+render_pdf("<p>warm-up</p>", root, (), identifier="w", epoch=0, origin=Origin("w"))
+first = True
+for _ in sys.stdin:  # one forced PDF build per line read; the first one only warms up
+    lines = []
+    started = time.perf_counter()
+    build(root, out, BuildRequest(briefs=[brief], formats=("pdf",), force=True), lines.append)
+    seconds = time.perf_counter() - started
+    renders = [float(line.rsplit(" in ", 1)[1].split()[0]) for line in lines]
+    print(json.dumps({"build": seconds, "renders": renders, "warm-up": first}), flush=True)
+    first = False
+"""
+
+
+class EventStream:
+    """The preview's /events, read in a thread: (monotonic time, event name) as they come."""
+
+    def __init__(self, port: int) -> None:
+        import http.client
+        import threading
+
+        self.events: list[tuple[float, str]] = []
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        self.conn.request("GET", "/events")
+        self.response = self.conn.getresponse()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        try:
+            for raw in self.response:
+                line = raw.decode("utf-8").rstrip("\n")
+                if line.startswith("event: "):
+                    self.events.append((time.monotonic(), line[len("event: "):]))
+        except (OSError, ValueError):
+            pass
+
+    def wait(self, name: str, after: float, timeout: float) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for at, event in list(self.events):
+                if event == name and at >= after:
+                    return at
+                if event == "problems" and at >= after:
+                    raise BenchError("the preview reported a problem after the edit")
+            time.sleep(0.005)
+        raise BenchError(f"no '{name}' event within {timeout:.0f} s of the save")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def part_s(work: Path, reps: int) -> None:
+    """From saving a block file to (a) the reload event for the rebuilt HTML and (b) the
+    replaced PDF, with `serve` on a copy of the sample; beside it, the same PDFs built by a
+    warm process (pipeline imported, one build done) with nothing else to do."""
+    import urllib.request
+
+    edits = max(5, reps)
+    note(f"s. Live preview: block file saved -> HTML reloaded, -> PDF replaced "
+         f"(serve, sample, median of {edits} edits)")
+    project = copy_project(work / "s-project")
+    checked(build_py(project, "build"))  # output/ current: serve starts with nothing to do
+    project_obj = load(project)
+    block, brief_id = pick_block(project_obj)
+    affected = [s for s in selections(project_obj) if any(b.id == block.id for b in s.blocks)]
+    page = f"/brief/{affected[0].brief.id}/{affected[0].audience.name}/"
+    log = work / "s-serve.log"
+    proc = subprocess.Popen([sys.executable, str(BUILD_PY), "--project", str(project), "serve",
+                             "--port", "0"], stdout=subprocess.PIPE, stderr=log.open("w"),
+                            text=True, env=child_env())
+    # the warm process: its own copy and output folder, so the two never share a build lock
+    warm_project = copy_project(work / "s-warm-project")
+    warm_log = work / "s-warm.log"
+    warm_proc = subprocess.Popen([sys.executable, "-c", WARM_PDF, str(warm_project),
+                                  str(work / "s-warm-out"), brief_id], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=warm_log.open("w"),
+                                 text=True, env=child_env())
+
+    def warm_build() -> dict[str, Any]:
+        assert warm_proc.stdin is not None and warm_proc.stdout is not None
+        warm_proc.stdin.write("go\n")
+        warm_proc.stdin.flush()
+        answer = warm_proc.stdout.readline()
+        if not answer:
+            warm_proc.wait()
+            raise BenchError(f"warm build failed: {warm_log.read_text()[-300:]}")
+        return json.loads(answer)  # type: ignore[no-any-return]
+
+    html_s, pdf_s, warm_s, renders, served = [], [], [], [], 0
+    try:
+        warm_build()  # imports, fonts, citeproc cache: what serve's worker has before a save
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line.startswith("serving http://127.0.0.1:"):
+            raise BenchError(f"serve did not start: {line!r} {log.read_text()[-300:]}")
+        url = line.split()[1]
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        deadline = time.monotonic() + 300
+        while "PDF: " not in log.read_text():  # the first (nothing to do) builds are over
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise BenchError(f"serve's first build did not end: {log.read_text()[-300:]}")
+            time.sleep(0.1)
+        events = EventStream(port)
+        try:
+            for i in range(edits):
+                mark = f"Preview edit {i + 1}."
+                edit_block_text(project, block, mark)
+                saved = time.monotonic()
+                html_s.append(events.wait("reload", saved, 120) - saved)
+                with urllib.request.urlopen(url.rstrip("/") + page, timeout=60) as response:
+                    served += mark in response.read().decode("utf-8")
+                pdf_s.append(events.wait("pdf", saved, 600) - saved)
+                warm = warm_build()  # next to it, while serve is idle
+                warm_s.append(warm["build"])
+                renders += warm["renders"]
+                note(f"   edit {i + 1}: reload sent {fmt_s(html_s[-1])}, PDF replaced "
+                     f"{fmt_s(pdf_s[-1])} after the save; warm build of those PDFs "
+                     f"{fmt_s(warm_s[-1])}   load {loadavg()}")
+                time.sleep(0.5)
+        finally:
+            events.close()
+    finally:
+        warm_proc.kill()
+        warm_proc.wait()
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
+    if code != 130:
+        note(f"   ! serve exited {code} on Ctrl-C, not 130")
+    inside = [float(m) for m in re.findall(r"^HTML: rebuilt \d+ in ([\d.]+) s", log.read_text(),
+                                            re.M)][-edits:]
+    pdf_counts = sorted({int(n) for n in re.findall(r"^PDF: rebuilt (\d+) in", log.read_text(),
+                                                    re.M)})
+    warm_m, render_s = med(warm_s), max(renders)
+    html_m, pdf_m = med(html_s), med(pdf_s)
+    note(f"   edited block '{block.id}' (brief '{brief_id}'): {len(affected)} outputs affected; "
+         f"the new text was in the served page after {served} of {edits} reloads")
+    note(f"   of the HTML figure, pipeline.build in serve's worker took {fmt_s(med(inside))} "
+         "(median); the rest is seeing the save and telling the page")
+    note(f"   PDFs the preview rebuilt per save: {', '.join(map(str, pdf_counts)) or '?'}")
+    note(f"   warm process, brief '{brief_id}' forced as PDF ({len(renders) // len(warm_s)} "
+         f"outputs): {fmt_s(warm_m)} (median of {len(warm_s)}), longest single render "
+         f"{fmt_s(render_s)}")
+    row("s", f"save -> HTML reload sent (median of {edits})",
+        f"{fmt_s(html_m)} for {len(affected)} HTML outputs", "<= 0.5 s",
+        "met" if html_m <= 0.5 else f"NOT met: {html_m - 0.5:.2f} s over")
+    row("s", f"save -> PDF replaced (median of {edits})", f"{fmt_s(pdf_m)} "
+        f"({pdf_m / warm_m:.2f}x a warm build of the same PDFs, {fmt_s(warm_m)})",
+        "<= 1.0x warm build", at_most(pdf_m / warm_m, 1.0))
+    row("s", "new text in the served page after reload", f"{served} of {edits}",
+        f"{edits} of {edits}", "met" if served == edits else "NOT met")
+
+
+
+# --------------------------------------------------------------------------- h. scale
+
+SCALE_COPIES = 46  # the sample's blocks 46 times: about 3,300 blocks and 4,500 quotes
+CHECK_RATIO_TARGET = 4.0  # 3,000-block check / the sample's check, at most
+CACHE_FILES = ("quotes.json", "fidelity.json")
+
+
+def timed_check(project: Path, cold: bool) -> tuple[float, float]:
+    """Wall and CPU seconds (the process and its render workers) of one `build.py check`."""
+    cache = project / "output" / ".cache"
+    if cold:
+        for name in CACHE_FILES:
+            (cache / name).unlink(missing_ok=True)
+    run = checked(build_py(project, "check"))
+    if not all((cache / name).is_file() for name in CACHE_FILES):
+        raise BenchError(f"check did not write its caches in {cache}")
+    return run.seconds, run.cpu
+
+
+def part_h(work: Path, reps: int) -> None:
+    """3,000-block `check` against the sample's (cold and warm caches), and the no-op build of
+    a 1,000-output project against the sample's no-op, every pair alternating."""
+    from scale_project import scale_project
+
+    n = max(5, reps * 2)
+    note(f"h. Scale: a {SCALE_COPIES}-copy project's check / the sample's (median of {n}, "
+         "alternating), cold and warm caches")
+    sample = copy_project(work / "h-sample")
+    big = work / "h-big"
+    counts = scale_project(big, SCALE_COPIES)
+    note(f"   generated: {counts['blocks']} blocks, {counts['quotes']} quotes, "
+         f"{counts['sources']} sources, the sample's {counts['briefs']} briefs "
+         "(benchmarks/scale_project.py)")
+    for project in (sample, big):  # the folder the first default build makes
+        (project / "output" / ".cache").mkdir(parents=True)
+    times: dict[tuple[str, bool], list[float]] = {}
+    cpu: dict[tuple[str, bool], list[float]] = {}
+    for _ in range(n):
+        for cold in (True, False):  # cold: no cache files; warm: the ones the cold run wrote
+            for name, project in (("sample", sample), ("big", big)):
+                wall, used = timed_check(project, cold)
+                times.setdefault((name, cold), []).append(wall)
+                cpu.setdefault((name, cold), []).append(used)
+    for cold in (True, False):
+        label = "cold" if cold else "warm"
+        small_s, big_s = med(times[("sample", cold)]), med(times[("big", cold)])
+        small_c, big_c = med(cpu[("sample", cold)]), med(cpu[("big", cold)])
+        note(f"   {label}: sample {fmt_s(small_s)}, {counts['blocks']} blocks {fmt_s(big_s)} "
+             f"= {big_s / small_s:.2f}x; CPU seconds {small_c:.2f} and {big_c:.2f} = "
+             f"{big_c / small_c:.2f}x   load {loadavg()}")
+        row("h", f"{counts['blocks']}-block check / sample check, {label} cache",
+            f"{big_s / small_s:.2f}", f"<= {CHECK_RATIO_TARGET:.0f}",
+            at_most(big_s / small_s, CHECK_RATIO_TARGET))
+    noop_1000(work, reps)
+
+
+def noop_1000(work: Path, reps: int) -> None:
+    """The part-d generator's project at 1,000 outputs (334 briefs x 3 audiences), built once
+    as HTML only (the PDFs would take an hour on 2 cores), then the no-op `build --format
+    html` timed against the sample's, both built the same way first."""
+    base = load(copy_project(work / "h-base"))
+    big, total = variant_project(work / "h-noop-big", 1000, base)
+    sample = copy_project(work / "h-noop-sample")
+    first: dict[str, float] = {}
+    for name, project in (("sample", sample), ("big", big)):
+        run = checked(build_py(project, "build", "--format", "html", "-j", "2"))
+        first[name] = run.seconds
+        if run.built == 0:
+            raise BenchError(f"{name}: the first build built nothing")
+    note(f"   {total} HTML outputs built once in {fmt_s(first['big'])} (-j 2); the sample's "
+         f"in {fmt_s(first['sample'])}")
+    for name, project in (("sample", sample), ("big", big)):
+        # A build made while Briefsmith's own code was being edited (a working tree shared with
+        # other work) is out of date at once: build again until a build changes nothing.
+        for _ in range(3):
+            run = checked(build_py(project, "build", "--format", "html", "-j", "2"))
+            if "(nothing changed)" in run.stdout:
+                break
+        else:
+            raise BenchError(f"{name}: every build rebuilt something; is the code changing?")
+    times: dict[str, list[float]] = {"sample": [], "big": []}
+    for _ in range(max(5, reps * 2)):
+        for name, project in (("sample", sample), ("big", big)):
+            run = checked(build_py(project, "build", "--format", "html"))
+            if "(nothing changed)" not in run.stdout:
+                raise BenchError(f"{name}: the no-op build rebuilt (was Briefsmith's code "
+                                 f"edited meanwhile?): {run.stdout[-200:]}")
+            times[name].append(run.seconds)
+    small_s, big_s = med(times["sample"]), med(times["big"])
+    note(f"   no-op, median of {len(times['big'])}: sample {fmt_s(small_s)}, {total} outputs "
+         f"{fmt_s(big_s)} = {big_s / small_s:.2f}x   load {loadavg()}")
+    row("h", f"{total}-output no-op build / sample no-op (html)", f"{big_s / small_s:.2f}")
 
 
 if __name__ == "__main__":

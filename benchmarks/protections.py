@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from briefsmith import markup, output, parallel, pdf  # noqa: E402
 from briefsmith.csl import find_style, format_citations  # noqa: E402
-from briefsmith.pipeline import _epoch, load_project, plan  # noqa: E402
+from briefsmith.pipeline import load_project, plan  # noqa: E402
 from briefsmith.render import (  # noqa: E402
     build_context,
     fill_citations,
@@ -73,7 +73,7 @@ def main() -> None:
 
     def protected() -> list[bytes]:
         return [pdf.render_pdf(html, chain.folders[0], (*chain.folders, *roots),
-                               identifier="x", epoch=_epoch("2026-11-23"), origin=None)[0]
+                               identifier="x", epoch=pdf.epoch_of("2026-11-23"), origin=None)[0]
                 for html, chain in pages]
 
     def unprotected() -> list[bytes]:
@@ -114,7 +114,7 @@ def main() -> None:
         write_safe = median_time(atomic, args.runs)
         write_plain = median_time(plain_write, args.runs)
 
-    items = [(html, chain.folders[0], (*chain.folders, *roots), "x", _epoch("2026-11-23"))
+    items = [(html, chain.folders[0], (*chain.folders, *roots), "x", pdf.epoch_of("2026-11-23"))
              for html, chain in pages]
 
     def in_workers() -> None:

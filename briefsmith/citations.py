@@ -1,5 +1,8 @@
 """Stage 3: verify every quoted passage against its source text and locate its paragraphs.
 
+In: the validated content. Out: each block's `Citation`s (the passage found, its paragraphs),
+or a located `CitationError` for each quote that is not in its source.
+
 A brief is only as trustworthy as its weakest citation, so nothing is rendered until every
 `quote` is found word for word (under the documented normalisation) and pinpointed.
 """
@@ -14,7 +17,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import CitationError, Collector, printable
-from .models import Block, Citation, CiteRef, Content, Source
+from .models import Block, Citation, CiteRef, Content, Source, para_locator
+from .quotecache import QuoteCache, quote_key, source_hash
 
 CLOSEST_WORDS = 40
 CLOSEST_SECONDS = 0.5
@@ -30,7 +34,8 @@ _SPACE = re.compile(r"\s+")
 
 def normalise(text: str) -> str:
     """The documented matching rule: NFKC, straight quotes, one dash, single spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    if not text.isascii():  # both steps leave ASCII text as it is: most text skips them
+        text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
     return _SPACE.sub(" ", text).strip()
 
 
@@ -57,8 +62,7 @@ class SourceIndex:
 
     def locator(self, start: int, length: int) -> str:
         """'para 3', or 'paras 2–3' for a passage that runs over a paragraph break."""
-        first, last = self.para_at(start), self.para_at(start + max(length, 1) - 1)
-        return f"para {first}" if first == last else f"paras {first}\u2013{last}"
+        return para_locator((self.para_at(start), self.para_at(start + max(length, 1) - 1)))
 
     def find(self, quote: str) -> list[int]:
         """Where `quote` occurs as whole words: 'lawful acts' is not found in 'unlawful acts',
@@ -140,10 +144,13 @@ def verify_cite(block: Block, ref: CiteRef, source: Source, index: SourceIndex) 
                     index.para_at(start + len(quote) - 1), ref.origin)
 
 
-def verify_content(content: Content) -> dict[str, tuple[Citation, ...]]:
-    """Verify every cite of every block; raise Problems listing each quote that fails."""
+def verify_content(content: Content,
+                   cache: QuoteCache | None = None) -> dict[str, tuple[Citation, ...]]:
+    """Verify every cite of every block; raise Problems listing each quote that fails. With a
+    cache, a quote verified before against the same source text is not searched again."""
     errors = Collector()
-    indexes = {sid: SourceIndex.of(src) for sid, src in content.sources.items()}
+    indexes: dict[str, SourceIndex] = {}  # built on first need: a warm cache needs none
+    digests: dict[str, str] = {}
     verified: dict[str, tuple[Citation, ...]] = {}
     for block in content.blocks.values():
         found = []
@@ -151,10 +158,26 @@ def verify_content(content: Content) -> dict[str, tuple[Citation, ...]]:
             source = content.sources.get(ref.source_id)
             if source is None:
                 continue  # reported by validation
+            key = None
+            if cache is not None:
+                if source.id not in digests:
+                    digests[source.id] = source_hash(source.paragraphs)
+                key = quote_key(ref.quote, digests[source.id])
+                paras = cache.get(key)
+                if paras is not None:
+                    first, last = paras
+                    found.append(Citation(source, ref.quote, first, last, ref.origin))
+                    continue
+            if source.id not in indexes:
+                indexes[source.id] = SourceIndex.of(source)
             try:
-                found.append(verify_cite(block, ref, source, indexes[source.id]))
+                citation = verify_cite(block, ref, source, indexes[source.id])
             except CitationError as exc:
                 errors.add(exc)
+                continue
+            found.append(citation)
+            if cache is not None and key is not None:
+                cache.put(key, (citation.first_para, citation.last_para))
         if block.words is not None and block.cites:
             words = normalise(block.words)
             if not any(words in normalise(ref.quote) for ref in block.cites):

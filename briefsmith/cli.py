@@ -17,11 +17,11 @@ from . import __version__
 from .errors import BriefsmithError, ContentError
 from .output import recording_writes, remove_stale_temp, signals_deferred
 
-FORMATS = ("pdf", "html")  # kept here, not imported: the no-op path imports no pipeline code
+FORMATS = ("pdf", "html", "docx")  # kept here, not imported: the no-op path imports no pipeline
 # The options that come before the command, and whether each takes a value: everything else
 # that starts with "-" before a command is an option of `build`, the default command.
 GLOBAL_OPTIONS = {"--project": True, "--templates": True, "--version": False, "--help": False,
-                  "-h": False}
+                  "-h": False, "--debug": False}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,13 +39,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--templates", type=Path, default=None, metavar="DIR",
                         help="a template tree (audience folders and _base/) searched before "
                              "the project's templates/")
+    parser.add_argument("--debug", action="store_true",
+                        help="after a problem that an unexpected exception caused (a bug to "
+                             "report), print that exception's traceback")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     build = sub.add_parser("build", help="build briefs (default: every brief, every audience)",
                            description="Build briefs as PDF and HTML into output/.")
     build.add_argument("briefs", nargs="*", metavar="BRIEF", help="brief ids (default: all)")
     build.add_argument("--audience", help="build only this audience")
     build.add_argument("--format", default="pdf,html",
-                       help="comma-separated output formats: pdf, html (default: pdf,html)")
+                       help="comma-separated output formats: pdf, html, docx (default: pdf,html)")
     build.add_argument("--out", type=Path, default=None,
                        help="output folder (default: output/ in the project)")
     build.add_argument("-j", "--jobs", type=int, default=None,
@@ -74,8 +77,16 @@ def _parser() -> argparse.ArgumentParser:
                            description="Watch the project and rebuild the outputs a saved "
                                        "file affects.")
     watch.add_argument("--audience", help="only this audience")
-    watch.add_argument("--format", default="pdf,html", help="pdf, html or pdf,html")
+    watch.add_argument("--format", default="pdf,html", help="pdf, html, docx or a list: pdf,html")
     watch.add_argument("--interval", type=float, default=0.5, help="seconds between looks")
+    serve = sub.add_parser("serve", help="live preview in the browser: rebuild on save, pages "
+                                         "reload themselves",
+                           description="Build, then serve the briefs on 127.0.0.1 and rebuild "
+                                       "what each save affects: HTML first (open pages "
+                                       "reload), then PDF. Until Ctrl-C.")
+    serve.add_argument("--port", type=int, default=8000,
+                       help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
+    serve.add_argument("--audience", help="only this audience")
     check = sub.add_parser("check", help="validate content and verify every quote; writes nothing",
                            description="Validate every file and verify every quote; writes "
                                        "nothing.")
@@ -99,6 +110,26 @@ def _parser() -> argparse.ArgumentParser:
                     "whatever it finds (check --strict fails on what is unresolved).")
     conflicts.add_argument("--format", choices=("text", "json"), default="text",
                            help="text for people (default), json for tools")
+    refs = sub.add_parser("import-refs", help="create source metadata files from a Zotero CSL "
+                                              "JSON or BibTeX file (never overwrites)",
+                          description="Create content/sources/<id>.yaml for each reference in "
+                                      "a CSL JSON (.json) or BibTeX (.bib) file; files that "
+                                      "exist are skipped. Prints the texts still to add.")
+    refs.add_argument("file", type=Path, metavar="FILE", help="a .json or .bib file")
+    ingest = sub.add_parser("ingest", help="make a source from a saved web page (.html or "
+                                           ".mhtml): its text, metadata and the page itself",
+                            description="Extract a saved page's article text into "
+                                        "content/sources/ID.txt, what the page states about "
+                                        "itself into ID.yaml, and keep the page beside them. "
+                                        "Never fetches anything; never overwrites without "
+                                        "--force.")
+    ingest.add_argument("page", type=Path, metavar="PAGE", help="a saved .html or .mhtml page")
+    ingest.add_argument("--id", dest="source_id", default=None, metavar="ID",
+                        help="source id (default: from the title, else the file name)")
+    ingest.add_argument("--propose", action="store_true",
+                        help="also write candidate fact and quote blocks to "
+                             "content/proposals/ID.yaml")
+    ingest.add_argument("--force", action="store_true", help="replace files that exist")
     sub.add_parser("list", help="list briefs, audiences, sources and blocks",
                    description="List briefs, audiences, sources and blocks.")
     templates = sub.add_parser("templates", help="list or copy overridable templates",
@@ -178,11 +209,12 @@ def _missing_dependency(exc: ModuleNotFoundError) -> bool:
     return bool(top) and top != __name__.partition(".")[0] and top not in sys.stdlib_module_names
 
 
-def _print_problems(exc: BriefsmithError, progress: Progress) -> None:
+def _print_problems(exc: BriefsmithError, progress: Progress, debug: bool = False) -> None:
     """The located problems first (the lines a CI log shows first), then what the build did,
-    then the count last."""
+    then the count last. With `debug`, a problem that stands for an unexpected exception is
+    followed by its traceback."""
     progress.clear()
-    for line in exc.lines():
+    for line in exc.lines(debug):
         print(line, file=sys.stderr)
     progress.release()
     count = len(exc.lines())
@@ -199,7 +231,7 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
         try:
             return _run(root, override, args, progress)
         except BriefsmithError as exc:
-            _print_problems(exc, progress)
+            _print_problems(exc, progress, args.debug)
             return 1
         except KeyboardInterrupt as exc:
             # Nothing more to stop: a second Ctrl-C must not turn this line into a traceback.
@@ -239,6 +271,12 @@ def _run(root: Path, override: Path | None, args: argparse.Namespace,
         return _merge_manifests(root, args)
     if args.command == "watch":
         return _watch(root, override, args)
+    if args.command == "import-refs":
+        return _import_refs(root, args.file)
+    if args.command == "ingest":
+        return _ingest(root, args)
+    if args.command == "serve":
+        return _serve(root, override, args)
     return _build(root, override, args, progress)
 
 
@@ -250,7 +288,7 @@ def _warn(lines: list[str] | tuple[str, ...]) -> None:
 def _check(root: Path, override: Path | None, strict: bool = False) -> int:
     from .pipeline import check
 
-    project = check(root, override)
+    project = check(root, override, write_caches=True)  # output/.cache/, when a build made it
     content = project.content
     _warn(content.warnings)
     if strict and project.review:
@@ -301,6 +339,42 @@ def _conflicts(root: Path, override: Path | None, fmt: str) -> int:
     return 0
 
 
+def _ingest(root: Path, args: argparse.Namespace) -> int:
+    """A saved page the user names (it may be anywhere) becomes a source of the project: what
+    was written, then the lines to review and what is still to do."""
+    from .ingest import ingest
+    from .models import relpath
+
+    result = ingest(root, args.page, str(args.page), source_id=args.source_id,
+                    propose=args.propose, force=args.force)
+    _warn(result.warnings)
+    for path in result.written:
+        print(f"wrote {relpath(path, root)}")
+    if args.propose:
+        print(f"proposed {result.proposals} block{'s' if result.proposals != 1 else ''} in "
+              f"content/proposals/{result.source_id}.yaml: move the ones you accept into "
+              "content/blocks/")
+    for line in [*result.notes, *result.review, *result.todo]:
+        print(line)
+    return 0
+
+
+def _import_refs(root: Path, refs_file: Path) -> int:
+    """Source metadata from a reference manager's export. The file is the one the user names
+    (it may be anywhere); what is written goes only into the project's content/sources/."""
+    from .config import load_config
+    from .references import import_refs, summary
+
+    result = import_refs(root, refs_file, str(refs_file))
+    try:
+        perspectives = [pid for pid, _ in load_config(root).perspectives]
+    except BriefsmithError:  # `check` reports a broken briefsmith.yaml; the import is done
+        perspectives = []
+    for line in summary(result, perspectives):
+        print(line)
+    return 0
+
+
 def _list(root: Path, override: Path | None) -> int:
     from .pipeline import check
 
@@ -331,7 +405,7 @@ def _templates(root: Path, override: Path | None, args: argparse.Namespace) -> i
         return 0
     from .config import load_config
     from .errors import Collector
-    from .validate import discover_audiences
+    from .project import discover_audiences
 
     config = load_config(root)
     trees = template_trees(root, override or config.templates)
@@ -357,7 +431,8 @@ def _templates(root: Path, override: Path | None, args: argparse.Namespace) -> i
 def _formats(text: str) -> tuple[str, ...]:
     wanted = tuple(f.strip() for f in text.split(",") if f.strip())
     if not wanted or any(f not in FORMATS for f in wanted):
-        raise ContentError(f"--format '{text}' is not valid: use pdf, html or pdf,html")
+        raise ContentError(f"--format '{text}' is not valid: use pdf, html, docx or a "
+                           "comma-separated list such as pdf,html,docx")
     return wanted
 
 
@@ -507,6 +582,17 @@ def _write_report(root: Path, override: Path | None, path: Path, result: object,
     write_report(path, render_report(result, errors, project, dt.date.today()))  # type: ignore[arg-type]
 
 
+def _serve(root: Path, override: Path | None, args: argparse.Namespace) -> int:
+    """Runs until Ctrl-C or SIGTERM, which main turns into exit 130 or 143."""
+    from .serve import serve
+
+    if not 0 <= args.port <= 65535:
+        raise ContentError(f"--port {args.port} is not valid: give 1 to 65535, or 0 for a free "
+                           "port")
+    serve(root, override, args.port, args.audience)
+    return 0
+
+
 def _watch(root: Path, override: Path | None, args: argparse.Namespace) -> int:
     """Poll the project's files and rebuild on change. Polling needs no extra dependency and
     costs a few milliseconds per look for a project of this size."""
@@ -530,7 +616,7 @@ def _watch(root: Path, override: Path | None, args: argparse.Namespace) -> int:
             try:
                 _build(root, override, build_ns, progress)
             except BriefsmithError as exc:
-                _print_problems(exc, progress)
+                _print_problems(exc, progress, args.debug)
                 print("briefsmith: waiting for the next change", file=sys.stderr)
         time.sleep(args.interval)
 

@@ -366,7 +366,7 @@ def find_conflicts(content: Content) -> Report:
         exact = [r for r in content.resolutions if r.claim == claim and r.as_of
                  and as_of and overlaps(r.as_of, as_of)]
         general = [r for r in content.resolutions if r.claim == claim and not r.as_of]
-        chosen = (exact or general or [None])[0]
+        chosen = next(iter(exact or general), None)
         if chosen is not None:
             used.add(chosen)
         return chosen

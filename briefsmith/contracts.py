@@ -30,7 +30,7 @@ from .select import Selection, select
 
 if TYPE_CHECKING:
     from .config import Config
-    from .pipeline import Project
+    from .project import Project
     from .validate import Fields
 
 CONTRACT_KEYS = {"parts", "forbid_types", "pages", "define_acronyms", "reading_level",
@@ -96,13 +96,13 @@ def load_contract(f: Fields, errors: Collector) -> Contract | None:
     if (rmap := cf.mapping("reading_level")) is not None:
         rf = Fields(rmap, f"'reading_level' of {what}", errors)
         rf.check_keys({"max_grade"}, set())
-        value = rmap.get("max_grade")
-        if value is not None:
-            if isinstance(value, bool) or not _GRADE_RE.fullmatch(str(value)):
+        grade = rmap.get("max_grade")
+        if grade is not None:
+            if isinstance(grade, bool) or not _GRADE_RE.fullmatch(str(grade)):
                 rf.fail("max_grade", f"'max_grade' of {what} must be a school grade such as 10 "
                                      "or 9.5")
             else:
-                max_grade = float(value)
+                max_grade = float(grade)
                 rules["reading_level"] = rmap.key_at("max_grade")
     least = None
     if (bmap := cf.mapping("balance")) is not None:

@@ -1,5 +1,8 @@
 """Stage 3b: format citations and bibliographies with a real CSL processor (pandoc's citeproc).
 
+In: one output's citations in document order, a CSL style and a language. Out: `Formatted`:
+each citation's HTML and the bibliography's entries.
+
 pandoc is a separate process costing tens to hundreds of milliseconds, so it runs once per
 brief-and-audience (all of that output's citations in one batch, in document order so that note
 styles can shorten repeats), and its answer is cached on disk by a hash of everything it read.
@@ -21,7 +24,7 @@ from pathlib import Path
 import nh3
 
 from .errors import CitationError
-from .models import Citation, Origin, Source
+from .models import Citation, Origin, Source, para_locator
 from .paths import inside
 
 ASSETS_CSL = Path(__file__).parent / "assets" / "csl"
@@ -103,10 +106,7 @@ def csl_item(source: Source) -> dict[str, object]:
 
 def merged_locator(citations: list[Citation]) -> str:
     """One pinpoint for several quotes from one source: 'para 4', 'paras 4, 7' or 'paras 6–7'."""
-    spans = sorted({(c.first_para, c.last_para) for c in citations})
-    if len(spans) == 1:
-        return citations[0].locator
-    return "paras " + ", ".join(str(a) if a == b else f"{a}\u2013{b}" for a, b in spans)
+    return para_locator(*((c.first_para, c.last_para) for c in citations))
 
 
 def _sanitise(fragment: str) -> str:

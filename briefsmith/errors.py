@@ -6,8 +6,10 @@ Every error carries the place (file, line, column) it is about, so its one-line 
 
 from __future__ import annotations
 
+import traceback
 import unicodedata
 from collections.abc import Iterable
+from types import TracebackType
 
 from .models import Origin
 
@@ -27,8 +29,18 @@ def printable(text: str, limit: int = 160) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "\u2026"
 
 
+def frames(tb: TracebackType | None) -> list[tuple[str, int]]:
+    """(file, line) of every frame of a traceback, outermost first: the one walk over a
+    traceback, for the template line an error is at and for where an unexpected one began."""
+    return [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(tb)]
+
+
 class BriefsmithError(Exception):
     """Base of every error a user can act on."""
+
+    # The traceback of an unexpected exception this error stands for, shown with --debug: the
+    # one line says what failed, the traceback is for the bug report.
+    detail: str | None = None
 
     def __init__(self, message: str, origin: Origin | None = None) -> None:
         super().__init__(message)
@@ -39,11 +51,22 @@ class BriefsmithError(Exception):
         return f"{self.origin}: {self.message}" if self.origin else self.message
 
     def __reduce__(self) -> tuple[object, ...]:
-        # Errors travel back from render worker processes; keep their origin on the way.
-        return (type(self), (self.message, self.origin))
+        # Errors travel back from render worker processes; keep their origin (and traceback)
+        # on the way.
+        return (type(self), (self.message, self.origin), {"detail": self.detail})
 
-    def lines(self) -> list[str]:
-        return [str(self)]
+    def at(self, origin: Origin | None) -> BriefsmithError:
+        """This error placed at `origin` when it has no place of its own (its traceback kept)."""
+        if self.origin is not None:
+            return self
+        placed = type(self)(self.message, origin)
+        placed.detail = self.detail
+        return placed
+
+    def lines(self, debug: bool = False) -> list[str]:
+        """One line; with `debug`, followed by the traceback it keeps, if any."""
+        return [str(self), *(self.detail.rstrip("\n").splitlines() if debug and self.detail
+                             else ())]
 
 
 class ContentError(BriefsmithError):
@@ -76,11 +99,14 @@ class Problems(BriefsmithError):
     def __reduce__(self) -> tuple[object, ...]:
         return (Problems, (self.errors,))
 
+    def at(self, origin: Origin | None) -> BriefsmithError:
+        return self  # each of its errors has its own place
+
     def __str__(self) -> str:
         return "\n".join(self.lines())
 
-    def lines(self) -> list[str]:
-        return [line for e in self.errors for line in e.lines()]
+    def lines(self, debug: bool = False) -> list[str]:
+        return [line for e in self.errors for line in e.lines(debug)]
 
 
 class Collector:

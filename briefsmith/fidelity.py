@@ -27,7 +27,8 @@ from functools import lru_cache
 
 from .citations import normalise
 from .errors import printable
-from .models import Block, Content, Source
+from .models import Block, Content, Source, para_locator
+from .quotecache import FindingCache
 
 OPINION_KINDS = ("opinion", "commentary", "analysis", "think-tank paper")
 EXCERPT = 80
@@ -382,11 +383,16 @@ def numbers(text: str, words: bool = False) -> list[Number]:
 def qualifier_before(text: str, start: int) -> tuple[str, str] | None:
     """The qualifier (phrase, kind) written just before the number at `start`, if any."""
     before = text[max(0, start - 30):start].lower()
-    before = re.sub(r"[£$€\s]+$", "", before)
-    for phrase, kind in _QUAL_PHRASES:
-        if re.search(r"(?:^|[^a-z])" + re.escape(phrase) + r"$", before):
+    before = _TRAILING_MONEY.sub("", before)
+    for pattern, phrase, kind in _QUAL_PATTERNS:
+        if pattern.search(before):
             return phrase, kind
     return None
+
+
+_TRAILING_MONEY = re.compile(r"[£$€\s]+$")
+_QUAL_PATTERNS = [(re.compile(r"(?:^|[^a-z])" + re.escape(phrase) + r"$"), phrase, kind)
+                  for phrase, kind in _QUAL_PHRASES]  # compiled once, not looked up per number
 
 
 # --- the comparison ------------------------------------------------------------------------
@@ -448,13 +454,10 @@ class _Evidence:
         names = [n for p in self.passages for n in p.names] + list(self.exempt)
         for text in [p.text for p in self.passages] + names:
             for whole in _WORD.findall(text):
-                for w in {whole, *(whole.split("-") if "-" in whole.strip("-") else ())}:
-                    if not w:
-                        continue
-                    low = w.lower().rstrip(".")
-                    self.words.update((low, stem(low), PLACE_KEY.get(low, low)))
-                    if w[0].isupper():
-                        self.capital_keys.update((_key(w), stem(low)))
+                words, capital_keys = _word_forms(whole)
+                self.words.update(words)
+                if capital_keys:
+                    self.capital_keys.update(capital_keys)
             low_text = text.lower()
             self.keys.update(v for k, v in PHRASE_KEY.items() if k in low_text)
         for p in self.passages:
@@ -476,6 +479,22 @@ class _Evidence:
             if score > best[0]:
                 best = (score, s, p)
         return best
+
+
+@lru_cache(maxsize=65536)
+def _word_forms(whole: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The lookup forms of one word of a passage (and of each part of a hyphenated one), and
+    its capitalised keys: worked out once per distinct word, not once per passage."""
+    words: list[str] = []
+    capital_keys: list[str] = []
+    for w in {whole, *(whole.split("-") if "-" in whole.strip("-") else ())}:
+        if not w:
+            continue
+        low = w.lower().rstrip(".")
+        words += (low, stem(low), PLACE_KEY.get(low, low))
+        if w[0].isupper():
+            capital_keys += (_key(w), stem(low))
+    return tuple(words), tuple(capital_keys)
 
 
 def _key(word: str) -> str:
@@ -661,7 +680,7 @@ def _named_elsewhere(words: list[str], ev: _Evidence) -> str | None:
     for p in ev.passages:
         for number, para in enumerate(p.paragraphs, 1):
             if pattern.search(normalise(para)):
-                return f"para {number}"
+                return para_locator((number, number))
     return None
 
 
@@ -835,11 +854,17 @@ def _attributed_by_head(block: Block, passages: Sequence[Passage]) -> bool:
         return False
     mine = {stem(w) for w in _WORD.findall(who) if w.lower() not in GENERIC | STOPWORDS}
     for p in passages:
-        theirs = {stem(w) for n in p.names for w in _WORD.findall(n)
-                  if w.lower() not in GENERIC | STOPWORDS}
+        theirs = _name_stems(p.names)
         if mine & theirs or _has(who, SOURCE_NOUNS):
             return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _name_stems(names: tuple[str, ...]) -> frozenset[str]:
+    """The distinctive stems of a source's names: once per source, not once per citation."""
+    return frozenset(stem(w) for n in names for w in _WORD.findall(n)
+                     if w.lower() not in GENERIC | STOPWORDS)
 
 
 def check_block(block: Block, passages: Sequence[Passage]) -> list[str]:
@@ -871,10 +896,18 @@ def check_block(block: Block, passages: Sequence[Passage]) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
-def fidelity_warnings(content: Content) -> list[str]:
-    """Every block's drift from its verified passages, in block order (issue 9)."""
+def fidelity_warnings(content: Content, cache: FindingCache | None = None) -> list[str]:
+    """Every block's drift from its verified passages, in block order (issue 9). With a
+    cache, a block unchanged since the last check (and its quotes and sources) is not compared
+    again (briefsmith/quotecache.py says what the key covers)."""
     out: list[str] = []
     for block in content.blocks.values():
-        passages = [Passage.of(c.quote, c.source) for c in content.citations.get(block.id, ())]
-        out += check_block(block, passages)
+        citations = content.citations.get(block.id, ())
+        key = cache.block_key(block, citations) if cache is not None else None
+        lines = cache.get(key) if cache is not None and key is not None else None
+        if lines is None:
+            lines = check_block(block, [Passage.of(c.quote, c.source) for c in citations])
+            if cache is not None and key is not None:
+                cache.put(key, lines)
+        out += lines
     return out

@@ -1,6 +1,8 @@
 """Which fonts the renderer can see, and whether they can draw every character of the content.
 
-The vendored Source Serif 4 and Source Sans 3 cover Latin, Greek and Cyrillic. Names in Arabic,
+The vendored Source Serif 4 and Source Sans 3 cover Latin, Greek and Cyrillic; the renderer
+sees static instances of them (font_instances.py), while fingerprints and character coverage
+read the vendored variable files they are made from. Names in Arabic,
 Hebrew, Devanagari and CJK are drawn with Noto fonts from Debian packages that set-up installs
 (`fonts-noto-core`, `fonts-noto-cjk`): tens of megabytes we do not want in git. The renderer
 sees only the files named below, through a private fontconfig file, never the whole of
@@ -100,21 +102,29 @@ def setup_error(missing: Iterable[Fallback]) -> str:
 # ---------------------------------------------------------------- the private fontconfig file
 
 def fontconfig_file() -> Path:
-    """Write a fontconfig file that knows only the vendored fonts and the fallback files.
+    """Write a fontconfig file that knows only the static instances of the vendored fonts and
+    the fallback files.
 
-    fontconfig takes folders, not files, and the fallback files share /usr/share/fonts/... with
-    hundreds of others, so they are linked into a folder of our own. The folder's name is a hash
-    of every file's path, size and modification time: a changed font gets a new folder and so a
-    fresh fontconfig cache, never a stale one."""
+    Static, not the variable files themselves: WeasyPrint would instance a variable font for
+    every size and weight used, embedding many programs and spending a third of a render on it
+    (font_instances.py makes them once). fontconfig takes folders, not files, and the fallback
+    files share /usr/share/fonts/... with hundreds of others, so they are linked into a folder of
+    our own. The folder's name is a hash of the instances' folder and every file's path, size
+    and modification time: a changed font gets a new folder and so a fresh fontconfig cache,
+    never a stale one."""
+    from . import font_instances
+
+    static = font_instances.ensure()
     files = font_files()
     fallback = files[len(vendored_files()):]
-    digest = hashlib.sha256(repr([(str(p), _stamp(p)) for p in files]).encode()).hexdigest()[:12]
+    stamps = [str(static)] + [(str(p), _stamp(p)) for p in files]
+    digest = hashlib.sha256(repr(stamps).encode()).hexdigest()[:12]
     folder = Path(tempfile.gettempdir()) / f"briefsmith-fontconfig-{digest}"
     links = _link_folder(folder / "fonts", fallback)
     conf = folder / "fonts.conf"
     text = (
         '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-        f"  <dir>{_xml(FONTS_DIR)}</dir>\n  <dir>{_xml(links)}</dir>\n"
+        f"  <dir>{_xml(static)}</dir>\n  <dir>{_xml(links)}</dir>\n"
         f"  <cachedir>{_xml(folder / 'cache')}</cachedir>\n"
         "  <config><rescan><int>0</int></rescan></config>\n</fontconfig>\n"
     )
@@ -344,12 +354,19 @@ def _texts(content: Content) -> Iterator[tuple[str, list[tuple[str, Origin]]]]:
         yield f"audience '{audience.name}'", texts
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A block class's field names, looked up once (dataclasses.fields is slow per call)."""
+    return tuple(f.name for f in fields(cls) if f.name not in ("id", "type"))
+
+
 def _block_texts(block: Block) -> Iterator[tuple[str, Origin]]:
     # Every string field but the id and type, so a field added to Block later is checked too.
-    for f in fields(block):
-        value = getattr(block, f.name)
-        if f.name not in ("id", "type") and isinstance(value, str):
-            yield value, block.at(f.name)
+    cls: type = type(block)  # as a plain type: mypy reads a dataclass's own __hash__ wrongly
+    for name in _field_names(cls):
+        value = getattr(block, name)
+        if isinstance(value, str):
+            yield value, block.at(name)
     for _audience, text in block.wording:
         yield text, block.at("wording")
 
@@ -364,7 +381,10 @@ def uncovered_characters(content: Content) -> list[ContentError]:
     errors = [ContentError(setup_error(missing))] if missing else []
     not_installed = {f.script for f in missing}
     items = list(_texts(content))
-    wanted = {ch for _, texts in items for text, _ in texts for ch in text}
+    wanted: set[str] = set()
+    for _, texts in items:
+        for text, _ in texts:
+            wanted.update(text)  # set.update walks a string in C: 3,000 blocks stay cheap
     bad = {ch for ch in uncovered(ch for ch in wanted if _needs_glyph(ch))
            if script_of(ch)[0] not in not_installed}
     if not bad:

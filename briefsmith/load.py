@@ -1,8 +1,15 @@
 """Stage 1: read YAML strictly into plain data that remembers where every value was written.
 
+In: one YAML file's bytes (read only inside the project). Out: a `Document`: mappings and lists
+(`YMap`, `YList`) that know the line and column of every value, or a located `ContentError`.
+
 PyYAML's safe loader follows YAML 1.1, which silently turns `no` into False, `1:20` into 80 and
 cuts a quote at ` #`. Content must mean exactly what its author typed, so this loader rejects
 those surprises instead of guessing, and keeps every value's file, line and column.
+
+libyaml (PyYAML's C parser) reads most files about ten times faster than PyYAML's Python one;
+it is used when installed, for files it reads exactly as the pure loader does, which remains
+the reference: it reads every other file, and every file with a problem, to word the message.
 """
 
 from __future__ import annotations
@@ -14,18 +21,37 @@ from typing import Any
 
 import yaml
 from yaml.composer import Composer
-from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
+try:  # libyaml scans and parses in C, about ten times faster than PyYAML's own Python
+    from yaml._yaml import CParser as _LibyamlParser  # what yaml.cyaml uses (not exported)
+except ImportError:  # PyYAML built without libyaml: the pure-Python loader does everything
+    _LibyamlParser = None  # type: ignore[misc, assignment]
+
 from .errors import Collector, ContentError, printable
 from .models import Origin
+from .models import relpath as relpath  # re-exported: it moved to the models
 from .paths import OutsideProject, read_inside
+
+CParser: Any = _LibyamlParser  # None without libyaml
+_UNRESOLVED: Any = None  # a node's tag: never resolved (nothing reads it), so not a str
 
 MAX_YAML_BYTES = 2_000_000
 MAX_DEPTH = 32
 _BOOL_11 = {"yes", "no", "on", "off", "y", "n"}
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_COMMENT_AFTER = re.compile(r"\s+#")
 
 
 class YMap(dict[str, Any]):
@@ -67,33 +93,109 @@ class _StrictLoader(yaml.SafeLoader):
 
     depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()
+        mark: Any = event.start_mark  # a PyYAML Mark (the stubs allow libyaml's too)
         if self.depth >= MAX_DEPTH:  # PyYAML recurses once per level: stop long before Python
             raise _Refused(None, None, f"values are nested more than {MAX_DEPTH} levels deep: "
-                           "content needs only a few levels", event.start_mark)
+                           "content needs only a few levels", mark)
         if isinstance(event, AliasEvent):
             raise _Refused(
-                None, None, "aliases (*name) are not allowed: write the value out", event.start_mark
+                None, None, "aliases (*name) are not allowed: write the value out", mark
             )
         if isinstance(event, (ScalarEvent, SequenceStartEvent, MappingStartEvent)):
             if event.anchor is not None:
                 raise _Refused(
-                    None, None, "anchors (&name) are not allowed: write each value out",
-                    event.start_mark,
+                    None, None, "anchors (&name) are not allowed: write each value out", mark,
                 )
             if event.tag is not None and event.tag != "!":
                 raise _Refused(
                     None, None,
-                    f"tags ({_as_written(event.start_mark, event.tag)}) are not allowed: "
+                    f"tags ({_as_written(mark, event.tag)}) are not allowed: "
                     "remove the tag",
-                    event.start_mark,
+                    mark,
                 )
         self.depth += 1
         try:
             return Composer.compose_node(self, parent, index)
         finally:
             self.depth -= 1
+
+
+# Where libyaml and PyYAML differ (found by comparing them on generated text): libyaml accepts
+# a tab after ':' or inside an unquoted value, and a '#' right after a block scalar's `|` or
+# `>`, where PyYAML refuses them; it reads a `?` indicator differently (the mark of a `? key`'s
+# empty value, a `?` in a flow); and it counts a U+FEFF inside the text as a column, PyYAML
+# does not. A file with a tab, a U+FEFF, such a `#`, or a `?` that does not follow a word is
+# read by the pure loader only (tests/test_load_c.py).
+_PURE_ONLY = re.compile("\t|\ufeff|[|>][-+0-9]*#|(?<!\\w)\\?")  # a question's '?' follows a word
+
+
+class _Unsure(Exception):
+    """The libyaml path met something it leaves to the pure loader (which words the error)."""
+
+
+def compose_c(text: str) -> Node | None:
+    """The file's node tree from libyaml's events, built in one loop with PyYAML's own node
+    classes and libyaml's marks (the same character index, line and column as PyYAML's: see
+    tests/test_load_c.py). It accepts only what the pure loader accepts: an alias, an anchor, a
+    tag, nesting past MAX_DEPTH, a second document or any parse error raises, and the caller
+    then reads the file with the pure loader. Node tags are not resolved: nothing reads them."""
+    assert CParser is not None
+    parser: Any = CParser(text)
+    try:
+        get = parser.get_event
+        get()  # stream start
+        event = get()
+        if type(event) is StreamEndEvent:
+            return None
+        root: Node | None = None
+        stack: list[list[Any]] = []  # [open collection, the key waiting for its value]
+
+        def attach(node: Node) -> None:
+            nonlocal root
+            if not stack:
+                root = node
+                return
+            top = stack[-1]
+            parent = top[0]
+            if type(parent) is SequenceNode:
+                parent.value.append(node)
+            elif top[1] is None:
+                top[1] = node
+            else:
+                parent.value.append((top[1], node))
+                top[1] = None
+
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is ScalarEvent or kind is SequenceStartEvent or kind is MappingStartEvent:
+                if (event.anchor is not None or (event.tag is not None and event.tag != "!")
+                        or len(stack) >= MAX_DEPTH):
+                    raise _Unsure
+                if kind is ScalarEvent:
+                    if (event.style is None or event.style == "") and "?" in event.value and \
+                            stack and stack[-1][0].flow_style:
+                        raise _Unsure  # PyYAML ends an unquoted value at a '?' in [...], {...}
+                    attach(ScalarNode(_UNRESOLVED, event.value, event.start_mark, event.end_mark,
+                                      style=event.style or None))  # libyaml's plain is ''
+                    continue
+                node: Node = (SequenceNode if kind is SequenceStartEvent else MappingNode)(
+                    _UNRESOLVED, [], event.start_mark, None, flow_style=event.flow_style)
+                attach(node)
+                stack.append([node, None])
+            elif kind is SequenceEndEvent or kind is MappingEndEvent:
+                stack.pop()[0].end_mark = event.end_mark
+            elif kind is DocumentEndEvent and not stack:
+                break
+            else:  # an alias, or anything unexpected
+                raise _Unsure
+        if type(get()) is not StreamEndEvent:  # a second document
+            raise _Unsure
+        return root
+    finally:
+        parser.dispose()
 
 
 def _as_written(mark: Any, tag: str) -> str:
@@ -174,8 +276,10 @@ class _Converter:
             out.origin = _origin(self.path, node)
             out.item_origins = []
             for item in node.value:
-                out.append(self.convert(item))
-                out.item_origins.append(_origin(self.path, item))
+                value = self.convert(item)
+                out.append(value)
+                out.item_origins.append(value.origin if isinstance(value, (YMap, YList))
+                                        else _origin(self.path, item))
             return out
         assert isinstance(node, ScalarNode)
         return self._scalar(node)
@@ -205,9 +309,11 @@ class _Converter:
                     )
                 )
                 continue
-            out[key] = self.convert(value_node)
+            value = out[key] = self.convert(value_node)
             out.key_origins[key] = where
-            out.value_origins[key] = _origin(self.path, value_node)
+            # a list or mapping already made its own origin: the same place, made once
+            out.value_origins[key] = (value.origin if isinstance(value, (YMap, YList))
+                                      else _origin(self.path, value_node))
             out.value_spans[key] = (value_node.start_mark.index, value_node.end_mark.index)
         return out
 
@@ -217,7 +323,7 @@ class _Converter:
             return value
         where = _origin(self.path, node)
         end = node.end_mark
-        if end.line < len(self.lines) and re.match(r"\s+#", self.lines[end.line][end.column :]):
+        if end.line < len(self.lines) and _COMMENT_AFTER.match(self.lines[end.line], end.column):
             self.errors.add(
                 ContentError(
                     "a ' #' after an unquoted value starts a YAML comment and cuts the text: "
@@ -285,7 +391,19 @@ def load_document(path: Path, root: Path, allowed: tuple[Path, ...] = ()) -> Doc
         raise ContentError(
             f"file is {len(raw):,} bytes; the limit is {MAX_YAML_BYTES:,}: split it", Origin(rel)
         )
-    text = decode_utf8(raw, rel).removeprefix("\ufeff")
+    return parse_text(decode_utf8(raw, rel).removeprefix("\ufeff"), rel)
+
+
+def parse_text(text: str, rel: str, c_loader: bool = True) -> Document:
+    """Compose and convert one file's text. With libyaml (and `c_loader`), a file is first read
+    by the C parser; a file that fails there in any way (syntax, a refusal, a duplicate key) is
+    read again by the pure-Python loader, which words the error, so every message is the same
+    with and without libyaml, and a problem only the pure loader would see is still reported."""
+    if c_loader and CParser is not None and not _PURE_ONLY.search(text):
+        try:
+            return _converted(compose_c(text), rel, text)
+        except Exception:  # the pure loader below reads it again and says why
+            pass
     loader = None
     try:
         loader = _StrictLoader(text)
@@ -303,6 +421,10 @@ def load_document(path: Path, root: Path, allowed: tuple[Path, ...] = ()) -> Doc
     finally:
         if loader is not None:
             loader.dispose()
+    return _converted(node, rel, text)
+
+
+def _converted(node: Node | None, rel: str, text: str) -> Document:
     # `---` alone composes to an empty plain scalar: nothing was written there either.
     if node is None or (isinstance(node, ScalarNode) and node.style is None and not node.value):
         return Document(None, True, text)
@@ -331,15 +453,3 @@ def decode_utf8(raw: bytes, rel: str) -> str:
             "(in most editors: Save As, Encoding: UTF-8)",
             Origin(rel, line, col),
         ) from exc
-
-
-def relpath(path: Path, root: Path) -> str:
-    """A path as the user should see it: relative to the project when it is inside it (as
-    written, so a link is named by where it is, not by where it leads)."""
-    import os
-
-    for candidate, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))),
-                            (path.resolve(), root.resolve())):
-        if candidate.is_relative_to(base):
-            return candidate.relative_to(base).as_posix()
-    return str(path)

@@ -6,6 +6,7 @@ verification, selection, rendering) can point the user at the exact place to fix
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,8 @@ BLOCK_TYPES = (
     "term",
     "question",
     "recommendation",
+    "figure",  # a project image with alt text, caption and cited credit (briefsmith/figures.py)
+    "chart",  # a bar or line chart of cited values (briefsmith/charts.py)
 )
 
 SOURCE_KINDS = (
@@ -31,6 +34,25 @@ SOURCE_KINDS = (
     "government statement",
     "other",
 )
+
+
+def relpath(path: Path, root: Path) -> str:
+    """A path as the user should see it: relative to the project when it is inside it (as
+    written, so a link is named by where it is, not by where it leads)."""
+    for candidate, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))),
+                            (path.resolve(), root.resolve())):
+        if candidate.is_relative_to(base):
+            return candidate.relative_to(base).as_posix()
+    return str(path)
+
+
+def para_locator(*spans: tuple[int, int]) -> str:
+    """The one way a paragraph pinpoint is written (1-based, as the source text is numbered):
+    'para 4', 'paras 6\u20137' for a passage over a break, 'paras 4, 7' for several."""
+    ordered = sorted(set(spans))
+    parts = [str(a) if a == b else f"{a}\u2013{b}" for a, b in ordered]
+    single = len(ordered) == 1 and ordered[0][0] == ordered[0][1]
+    return ("para " if single else "paras ") + ", ".join(parts)
 
 
 @dataclass(frozen=True, order=True)
@@ -117,9 +139,7 @@ class Citation:
 
     @property
     def locator(self) -> str:
-        if self.first_para == self.last_para:
-            return f"para {self.first_para}"
-        return f"paras {self.first_para}\u2013{self.last_para}"
+        return para_locator((self.first_para, self.last_para))
 
 
 @dataclass(frozen=True)
@@ -139,6 +159,17 @@ class Value:
     qualifier: str | None = None
     unit: str | None = None
     members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One value of a chart: its label on the axis, its value (the fact `value` forms) and the
+    passage that states it, so a chart is verified number by number like a fact."""
+
+    label: str
+    value: Value
+    cite: CiteRef
+    origin: Origin
 
 
 @dataclass(frozen=True)
@@ -185,6 +216,15 @@ class Block:
     # the editor's own inference or framing, which the passages do not state: shown labelled
     # in every audience and never held to the passages by the fidelity check
     inference: str | None = None
+    # figure and chart: the text alternative and the caption, both plain text
+    alt: str | None = None
+    caption: str | None = None
+    image: str | None = None  # figure: a project-relative path under content/
+    credit: str | None = None  # figure: who made the image, verbatim in a cited passage
+    image_url: str | None = None  # figure: the checked image as a data: URL (figures.py)
+    chart: str | None = None  # chart: "bar" or "line"
+    axis: str | None = None  # chart: the value axis label ("people")
+    points: tuple[ChartPoint, ...] = ()  # chart: the values, each with its own cite
 
     def at(self, key: str) -> Origin:
         """Where one of this block's keys was written, for messages about that value."""

@@ -13,15 +13,17 @@ import resource
 import signal
 import threading
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from .errors import BriefsmithError, RenderError, printable
+from .errors import BriefsmithError, Problems, RenderError, frames, printable
 from .models import Origin
 from .output import INTERRUPTS, signals_deferred
+from .templates import code_at, template_frame  # the rule shared with the in-process render
 
 T = TypeVar("T")
 RENDER_SECONDS = int(os.environ.get("BRIEFSMITH_RENDER_SECONDS", "300"))
@@ -66,35 +68,39 @@ def _call(fn: Callable[[dict[str, Any], Any], T],
         outcome = _WorkerFailure(f"the render ran out of memory (limit {MEMORY_MB} MB per "
                                  "render): look for very large text, tables or images")
     except RecursionError as exc:
-        where = _template_origin(exc.__traceback__)
+        where, code = _template_origin(exc.__traceback__)
         outcome = _WorkerFailure(
-            "the template calls itself too deeply (endless recursion?): fix the template at "
-            "this line" if where else "the document is nested too deeply to lay out", where)
+            f"the template calls itself too deeply (endless recursion?): fix the template at "
+            f"this line{code}" if where else "the document is nested too deeply to lay out",
+            where)
     except Exception as exc:  # e.g. a template's {{ 1/0 }}: one clear line, not a traceback
-        where = _template_origin(exc.__traceback__)
+        where, code = _template_origin(exc.__traceback__)
         what = f"{type(exc).__name__}: {printable(str(exc), 200)}".rstrip(": ")
-        outcome = _WorkerFailure(
-            f"the template raised {what}: fix the template at this line" if where else
-            f"the render failed with {what} (at {_innermost(exc.__traceback__)})", where)
+        if where:
+            outcome = _WorkerFailure(f"the template raised {what}: fix the template at this "
+                                     f"line{code}", where)
+        else:  # a bug in Briefsmith or a library: its traceback is kept for the report
+            outcome = _WorkerFailure(f"the render failed with {what} (at "
+                                     f"{_innermost(exc.__traceback__)}); run again with "
+                                     "--debug for the traceback", where)
+            outcome.detail = traceback.format_exc()
     return outcome, time.perf_counter() - started
 
 
 def _innermost(tb: TracebackType | None) -> str:
     """Where an unexpected error was raised, for the bug report: 'csl.py:150'."""
-    last = None
-    while tb is not None:
-        last, tb = tb, tb.tb_next
-    if last is None:
+    walked = frames(tb)
+    if not walked:
         return "unknown place"
-    return f"{Path(last.tb_frame.f_code.co_filename).name}:{last.tb_lineno}"
+    filename, line = walked[-1]
+    return f"{Path(filename).name}:{line}"
 
 
-def _template_origin(tb: TracebackType | None) -> Origin | None:
-    """The innermost template line in a traceback (Jinja maps template frames to .j2 files)."""
-    from .templates import template_frame  # the one rule, shared with the in-process render
-
+def _template_origin(tb: TracebackType | None) -> tuple[Origin | None, str]:
+    """The innermost template line in a traceback (Jinja maps template frames to .j2 files),
+    and what that line says, as `: `{{ 1/0 }}``."""
     root = getattr(_STATE.get("project"), "root", None)
-    return template_frame(tb, root if isinstance(root, Path) else None)
+    return template_frame(tb, root if isinstance(root, Path) else None), code_at(tb)
 
 
 def run_all(fn: Callable[[dict[str, Any], Any], T], state: dict[str, Any],
@@ -126,7 +132,9 @@ def run_all(fn: Callable[[dict[str, Any], Any], T], state: dict[str, Any],
             try:
                 outcome = job.get(timeout=RENDER_SECONDS)[0]
                 if isinstance(outcome, _WorkerFailure):
+                    detail = outcome.detail
                     outcome = RenderError(f"{label}: {outcome.message}", outcome.origin)
+                    outcome.detail = detail
                 results.append(outcome)
             except multiprocessing.TimeoutError:
                 _stop(pool)
@@ -140,12 +148,33 @@ def run_all(fn: Callable[[dict[str, Any], Any], T], state: dict[str, Any],
     return results
 
 
+def gather(outcomes: Sequence[T | BriefsmithError],
+           origins: Sequence[Origin]) -> tuple[list[T], list[BriefsmithError]]:
+    """The results that succeeded, and every error (several found in one task unpacked), each
+    with a place: an error that has none gets its task's `origins` entry."""
+    values: list[T] = []
+    errors: list[BriefsmithError] = []
+    for outcome, origin in zip(outcomes, origins, strict=True):
+        if isinstance(outcome, Problems):
+            errors.extend(outcome.errors)
+        elif isinstance(outcome, BriefsmithError):
+            errors.append(outcome.at(origin))
+        else:
+            values.append(outcome)
+    return values, errors
+
+
 def _stop(pool: Pool) -> None:
     """Terminate the pool and wait for every worker to be gone. A second Ctrl-C waits until
     this is done; a worker that does not unwind within STOP_SECONDS is killed."""
     with signals_deferred():
         workers = multiprocessing.active_children()
-        watchdog = threading.Timer(STOP_SECONDS, lambda: [w.kill() for w in workers])
+
+        def kill_all() -> None:
+            for worker in workers:
+                worker.kill()
+
+        watchdog = threading.Timer(STOP_SECONDS, kill_all)
         watchdog.daemon = True
         watchdog.start()
         try:

@@ -9,10 +9,10 @@ rather than followed. Only the standard library is used: the no-op build imports
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
 
 PACKAGE_ASSETS = Path(__file__).resolve().parent / "assets"
 
@@ -26,7 +26,7 @@ def inside(path: Path, allowed: Iterable[Path]) -> bool:
     return any(real.is_relative_to(Path(os.path.realpath(folder))) for folder in allowed)
 
 
-def open_inside(path: Path, allowed: Iterable[Path]) -> BinaryIO:
+def open_inside(path: Path, allowed: Iterable[Path]) -> io.BufferedReader:
     allowed = tuple(allowed)
     real = Path(os.path.realpath(path))
     if not inside(real, (*allowed, PACKAGE_ASSETS)):

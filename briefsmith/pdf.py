@@ -1,5 +1,11 @@
 """Stage 6: HTML → PDF bytes with WeasyPrint, in memory, seeing only the project's own files.
 
+In: one output's complete HTML (citations filled) and the folders it may read. Out: first a
+laid-out document (`render_document`: its pages can be inspected, nothing is written), then
+its bytes (`write`). What WeasyPrint logged on the way becomes located errors here
+(`log_problems`): a missing glyph names the block holding the character, a refused file the
+block or template that asked for it.
+
 WeasyPrint is imported here and only here, lazily: `check`, `list` and a no-op build never pay
 for it. Fonts come from the package's vendored folder, plus the few fallback files named in
 `fonts.py`, through a private fontconfig file, so output does not depend on what else the machine
@@ -8,9 +14,11 @@ has installed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,9 +27,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from . import fonts
-from .errors import RenderError
+from .errors import RenderError, printable
 from .fonts import FONTS_DIR as FONTS_DIR  # re-exported: `from .pdf import FONTS_DIR` works
 from .models import Origin
+from .select import Selection
 
 MAX_DATA_URL = 2_000_000
 MAX_FILE_BYTES = 20_000_000
@@ -38,7 +47,7 @@ def _fontconfig_file() -> Path:
 def _weasyprint() -> Any:
     # fontconfig reads FONTCONFIG_FILE once, when WeasyPrint first creates its font map.
     os.environ["FONTCONFIG_FILE"] = str(_fontconfig_file())
-    import weasyprint
+    import weasyprint  # here only: `check`, `list` and a no-op build never load it
 
     return weasyprint
 
@@ -88,7 +97,7 @@ def make_fetcher(weasyprint: Any, allowed_roots: tuple[Path, ...], log: RenderLo
     """A fetcher that reads only files inside the allowed folders and small data: URLs."""
     roots = tuple(r.resolve() for r in allowed_roots)
 
-    class ProjectFetcher(weasyprint.URLFetcher):  # type: ignore[misc, name-defined]
+    class ProjectFetcher(weasyprint.URLFetcher):  # weasyprint is Any here: imported lazily
         def fetch(self, url: str, headers: Any = None) -> Any:
             why = self.refusal(url)
             if why is None:
@@ -213,9 +222,28 @@ def _notes_off_their_page(document: Any) -> list[Any]:
     return [elements[key] for key, page in calls.items() if areas.get(key, page) != page]
 
 
-def render_pdf(html: str, base_dir: Path, allowed_roots: tuple[Path, ...], *,
-               identifier: str, epoch: int, origin: Origin) -> tuple[bytes, RenderLog, int]:
-    """Render to PDF bytes (never to a file: writing is the output stage's atomic job)."""
+def epoch_of(date: str) -> int:
+    """A brief's date as SOURCE_DATE_EPOCH (see _source_date)."""
+    return int(dt.datetime.fromisoformat(date).replace(tzinfo=dt.UTC).timestamp())
+
+
+@dataclass
+class Rendered:
+    """A laid-out document, before any bytes: `document.pages` can be inspected."""
+
+    document: Any
+    log: RenderLog
+    epoch: int
+    origin: Origin | None
+
+    @property
+    def pages(self) -> int:
+        return len(self.document.pages)
+
+
+def render_document(html: str, base_dir: Path, allowed_roots: tuple[Path, ...], *,
+                    epoch: int, origin: Origin | None) -> Rendered:
+    """Lay the HTML out into pages (WeasyPrint's render), reading only the allowed folders."""
     missing = fonts.missing_fallbacks()
     if missing:  # else names in those scripts would be drawn as empty boxes
         raise RenderError(fonts.setup_error(missing), origin)
@@ -228,10 +256,70 @@ def render_pdf(html: str, base_dir: Path, allowed_roots: tuple[Path, ...], *,
                 url_fetcher=make_fetcher(weasyprint, allowed_roots, log),
             )
             document = _render_with_notes_on_their_page(source)
-            data = document.write_pdf(
-                pdf_identifier=hashlib.sha256(identifier.encode()).hexdigest()[:32].encode(),
-                pdf_variant="pdf/ua-1",
-            )
         except RecursionError as exc:
             raise RenderError("the document is nested too deeply to lay out", origin) from exc
-    return data, log, len(document.pages)
+    return Rendered(document, log, epoch, origin)
+
+
+def write(rendered: Rendered, identifier: str) -> bytes:
+    """The document's PDF bytes (never a file: writing is the output stage's atomic job). Fonts
+    are subset here, so the date pin and the log capture hold for this step too."""
+    with _captured(rendered.log), _source_date(rendered.epoch):
+        try:
+            return bytes(rendered.document.write_pdf(
+                pdf_identifier=hashlib.sha256(identifier.encode()).hexdigest()[:32].encode(),
+                pdf_variant="pdf/ua-1",
+            ))
+        except RecursionError as exc:
+            raise RenderError("the document is nested too deeply to lay out",
+                              rendered.origin) from exc
+
+
+def render_pdf(html: str, base_dir: Path, allowed_roots: tuple[Path, ...], *,
+               identifier: str, epoch: int, origin: Origin | None) -> tuple[bytes, RenderLog, int]:
+    """Render and write in one call: (bytes, what WeasyPrint said, the number of pages)."""
+    rendered = render_document(html, base_dir, allowed_roots, epoch=epoch, origin=origin)
+    return write(rendered, identifier), rendered.log, rendered.pages
+
+
+def log_problems(log: RenderLog, selection: Selection, label: str) -> list[RenderError]:
+    """What in a render's log fails the build, each naming what to fix and where."""
+    origin = selection.brief.origin
+    problems = [_glyph_error(msg, selection, label) for msg in log.missing_glyphs]
+    problems += [_refusal_error(refusal, selection, label) for refusal in log.refused]
+    problems += [RenderError(f"{label}: renderer error: {printable(msg, 300)}", origin)
+                 for msg in log.errors]
+    return problems
+
+
+def log_warnings(log: RenderLog, selection: Selection, label: str) -> list[str]:
+    return [f"{selection.brief.origin.path}: warning: {label}: renderer: {printable(msg, 300)}"
+            for msg in log.warnings]
+
+
+def _blocks_containing(text: str, selection: Selection) -> list[str]:
+    return [b.id for b in selection.blocks
+            if any(text in (v or "") for v in (b.text_for(selection.audience.name), b.words,
+                                                  b.title, b.figure, b.term, b.actor))]
+
+
+def _glyph_error(message: str, selection: Selection, label: str) -> RenderError:
+    match = re.search(r'"(.+)" \(U\+[0-9A-F]+', message)
+    chars = match.group(1) if match else "?"
+    where = _blocks_containing(chars, selection)
+    culprit = f"in block {', '.join(where)}" if where else "in the brief or its templates"
+    codes = " ".join(f"U+{ord(c):04X}" for c in chars)
+    return RenderError(f"{label}: the fonts have no glyph for {codes} {culprit}: replace the "
+                       "character or add a font that has it", selection.brief.origin)
+
+
+def _refusal_error(refusal: tuple[str, str], selection: Selection,
+                   label: str) -> RenderError:
+    url, why = refusal
+    where = _blocks_containing(url, selection)
+    culprit = f"block {', '.join(where)}" if where else "a template or stylesheet"
+    rule = ("only files inside the project's templates/ and content/ folders can be used"
+            if why in ("it is outside the project", "the renderer never uses the network",
+                       "no such file in the project") else "use a smaller file")
+    return RenderError(f"{label}: refused to load '{url}' requested by {culprit} ({why}): "
+                       f"{rule}", selection.brief.origin)

@@ -1,5 +1,9 @@
 """Stage 5: render one selection to a complete HTML document with Jinja2.
 
+In: a selection (one brief's blocks for one audience), its template chain, the verified
+citations and the citation style. Out: the output's complete HTML (`render_html`), citations
+formatted and filled in.
+
 Templates are the user's own code; content is not. Autoescape is on, undefined variables are
 errors, and content is only ever passed as data, never compiled as a template.
 
@@ -12,23 +16,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
 
 from . import __version__
+from .charts import chart_url
 from .config import Config
 from .conflicts import Finding, notes_by_block
-from .csl import Formatted
+from .csl import Formatted, format_citations
 from .errors import ContentError, TemplateError
-from .load import relpath
 from .markup import MarkupLimitError, inline_html, markdown_html
-from .models import Block, Brief, Citation, Origin, Source
+from .models import Block, Brief, Citation, Content, Origin, Source, relpath
+from .quotecache import CACHE_DIR
 from .select import Selection
-from .templates import ENTRY, TemplateChain, syntax_error, template_frame
+from .templates import ENTRY, TemplateChain, code_at, syntax_error, template_frame
 
 _PLACEHOLDER = re.compile(r'<bs-cite n="(\d+)"></bs-cite>')
 _NOTES = "<bs-notes></bs-notes>"
@@ -72,6 +77,23 @@ class BlockView:
     scope: str | None = None
     conflict: ConflictView | None = None
     inference: str | None = None  # the editor's own reading: always shown, always labelled
+    alt: str | None = None  # figure, chart: the text alternative
+    caption: str | None = None  # figure, chart
+    credit: str | None = None  # figure: verbatim from a cited passage
+    image: str | None = None  # figure, chart: a data: URL (the chart drawn as SVG)
+    chart: str | None = None  # chart: "bar" or "line"
+    axis: str | None = None  # chart: the value axis label
+    rows: tuple[ChartRow, ...] = ()  # chart: its data table, one row per value
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """One value of a chart as its data table shows it, with the passage that states it."""
+
+    label: str
+    value: str
+    source: str  # the source's title (or [label])
+    pinpoint: str  # "para 6"
 
 
 @dataclass(frozen=True)
@@ -185,7 +207,8 @@ def _markdown(text: str | None, origin: Origin, inline: bool = False) -> Markup:
 
 
 def block_view(block: Block, audience: str, citations: tuple[Citation, ...],
-               conflict: ConflictView | None = None) -> BlockView:
+               conflict: ConflictView | None = None, charts: Path | None = None) -> BlockView:
+    """`charts`: the folder of drawn charts (output/.cache/charts), read and filled."""
     text = block.text_for(audience)
     where = block.at("wording") if text != block.text else block.at("text")
     return BlockView(
@@ -197,7 +220,21 @@ def block_view(block: Block, audience: str, citations: tuple[Citation, ...],
         sources=tuple(dict.fromkeys(c.source.id for c in citations)),
         claim=block.claim, value=block.value.written if block.value else None,
         scope=block.scope, conflict=conflict, inference=block.inference,
+        alt=block.alt, caption=block.caption, credit=block.credit,
+        image=block.image_url or (chart_url(block, charts) if block.type == "chart" else None),
+        chart=block.chart, axis=block.axis, rows=_chart_rows(block, citations),
     )
+
+
+def _chart_rows(block: Block, citations: tuple[Citation, ...]) -> tuple[ChartRow, ...]:
+    found = {(c.source.id, c.quote): c for c in citations}
+    rows = []
+    for point in block.points:
+        cited = found.get((point.cite.source_id, point.cite.quote))
+        if cited is not None:
+            rows.append(ChartRow(point.label, point.value.written, cited.source.display_title,
+                                 cited.locator))
+    return tuple(rows)
 
 
 def conflict_views(selection: Selection, notes: dict[str, Finding]) -> dict[str, ConflictView]:
@@ -248,12 +285,14 @@ def language_of(brief: Brief, config: Config) -> str:
 
 def build_context(selection: Selection, citations: dict[str, tuple[Citation, ...]],
                   output_format: str, config: Config,
-                  notes: dict[str, Finding] | None = None) -> dict[str, Any]:
-    """`notes`: the conflicts each block is a side of (conflicts.notes_by_block)."""
+                  notes: dict[str, Finding] | None = None,
+                  charts: Path | None = None) -> dict[str, Any]:
+    """`notes`: the conflicts each block is a side of (conflicts.notes_by_block); `charts`: the
+    chart cache folder (charts.chart_svg)."""
     brief, audience = selection.brief, selection.audience
     differ = conflict_views(selection, notes or {})
-    views = {b.id: block_view(b, audience.name, citations.get(b.id, ()), differ.get(b.id))
-             for b in selection.blocks}
+    views = {b.id: block_view(b, audience.name, citations.get(b.id, ()), differ.get(b.id),
+                              charts) for b in selection.blocks}
     cited = {c.source.id: c.source for b in selection.blocks for c in citations.get(b.id, ())}
     # a note cites every side, also those this output does not show
     cited.update((c.source.id, c.source) for v in differ.values() for s in v.sides
@@ -292,8 +331,10 @@ def build_context(selection: Selection, citations: dict[str, tuple[Citation, ...
         "glossary": sorted(by_type.get("term", []), key=lambda v: (v.term or "").casefold()),
         "sources": sorted((source_view(s) for s in cited.values()),
                           key=lambda v: v.display_title.casefold()),
-        "notes_at_end": audience.notes == "endnotes"
-        or (audience.notes == "footnotes" and output_format == "html"),
+        # Word places its own footnotes and endnotes (briefsmith/docx.py): no notes list
+        "notes_at_end": output_format != "docx" and (
+            audience.notes == "endnotes"
+            or (audience.notes == "footnotes" and output_format == "html")),
         "generated_by": f"Briefsmith {__version__}",
         "config": ConfigView(config.organisation, config.logo,
                              config.logo_alt or config.organisation, config.paper),
@@ -322,17 +363,28 @@ def render_first_pass(templates: TemplateChain, context: dict[str, Any],
         html = env.get_template(ENTRY).render(full)
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template '{exc.name}' not found; searched: "
-                            f"{templates.searched()}", _template_frame(templates)) from exc
+                            f"{templates.searched()}{code_at(exc.__traceback__)}",
+                            template_frame(exc.__traceback__, templates.root)) from exc
     except jinja2.TemplateSyntaxError as exc:
         raise syntax_error(exc, templates.root) from exc
     except jinja2.UndefinedError as exc:
-        raise TemplateError(f"undefined variable: {exc.message}",
-                            _template_frame(templates)) from exc
+        raise TemplateError(f"undefined variable: {exc.message}{code_at(exc.__traceback__)}",
+                            template_frame(exc.__traceback__, templates.root)) from exc
     return html, recorder
 
 
-def _template_frame(templates: TemplateChain) -> Origin | None:
-    return template_frame(sys.exc_info()[2], templates.root)
+def render_html(selection: Selection, fmt: str, templates: TemplateChain, content: Content,
+                config: Config, style: Path, cache_dir: Path | None) -> str:
+    """Both passes and the CSL call between them: one selection, in one format, to its
+    complete HTML (for a PDF, what WeasyPrint lays out; for Word, what docx.py converts)."""
+    context = build_context(selection, content.citations, fmt, config, notes_by_block(content),
+                            cache_dir.parent / "charts" if cache_dir else None)
+    first, recorder = render_first_pass(templates, context, content.citations)
+    formatted = format_citations(ordered_occurrences(first, recorder), style,
+                                 language_of(selection.brief, config), cache_dir)
+    html = fill_citations(first, formatted, selection.audience.notes, fmt)
+    require_alt_text(html, templates)
+    return html
 
 
 def dry_render(state: dict[str, Any], task: tuple[Selection, tuple[str, ...]]) -> str:
@@ -342,14 +394,15 @@ def dry_render(state: dict[str, Any], task: tuple[Selection, tuple[str, ...]]) -
     because a template is code: one that loops for ever or asks for gigabytes must meet the
     build's time and memory limits, and an endless recursion the build's own handling.
     Returns the PDF format's page, for the checks that read what a page shows."""
-    project = state["project"]  # a pipeline.Project (that module imports this one)
+    project = state["project"]  # a project.Project (that module imports this one)
     selection, formats = task
     templates = project.chain(selection.brief, selection.audience)
     citations = project.content.citations
     pages = {}
     for fmt in formats:
         context = build_context(selection, citations, fmt, project.config,
-                                notes_by_block(project.content))
+                                notes_by_block(project.content),
+                                project.root / CACHE_DIR / "charts")
         first, _ = render_first_pass(templates, context, citations)
         require_alt_text(first, templates)
         pages[fmt] = first
@@ -368,6 +421,8 @@ def fill_citations(html: str, formatted: Formatted,
         text = formatted.citations[k - 1]
         if formatted.style_class != "note" or notes_mode == "in-text":
             return f' <span class="citation">{text}</span>'
+        if output_format == "docx":  # a Word footnote or endnote (briefsmith/docx.py)
+            return f'<span class="bs-docx-note">{text}</span>'
         if as_footnote:
             return f'<span class="footnote">{text}</span>'
         back = ("" if output_format == "pdf" else

@@ -1,5 +1,8 @@
 """Stage 4: choose the blocks of one brief that suit one audience, in reading order.
 
+In: the verified content, one brief and one audience. Out: a `Selection`: that audience's
+summary, numbered sections and blocks, and the citation style it uses.
+
 Selection is data, not markup: templates decide where things go, this decides what is in.
 """
 
@@ -44,7 +47,7 @@ def select(content: Content, brief: Brief, audience: Audience,
                 and block.type not in forbidden)
 
     summary = tuple(b for r in brief.summary if keep(b := content.blocks[r.id]))
-    sections = []
+    sections: list[SelectedSection] = []
     for section in brief.sections:
         blocks = tuple(b for r in section.blocks if keep(b := content.blocks[r.id]))
         if blocks:  # a section with nothing for this audience is left out, not shown empty

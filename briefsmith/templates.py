@@ -23,9 +23,9 @@ from types import CodeType, TracebackType
 import jinja2
 from jinja2 import nodes
 
-from .errors import BriefsmithError, TemplateError
-from .load import decode_utf8, relpath
-from .models import Origin
+from .errors import BriefsmithError, TemplateError, frames, printable
+from .load import decode_utf8
+from .models import Origin, relpath
 from .paths import inside, read_inside
 
 BUILTIN = Path(__file__).parent / "assets" / "templates"
@@ -95,6 +95,9 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 
 
 _COMPILED = _CompiledTemplates()
+# Each template file's text as the loader last read it, so that an error can quote the line it
+# is at without opening the file again (a few templates per project: a plain dict).
+_SOURCES: dict[str, str] = {}
 
 
 class _RecordingLoader(jinja2.BaseLoader):
@@ -115,6 +118,7 @@ class _RecordingLoader(jinja2.BaseLoader):
         source, filename, uptodate = self.inner.get_source(environment, template)
         if filename is not None:
             self.record.setdefault(template, display(Path(filename), self.root))
+            _SOURCES[filename] = source
         return source, filename, uptodate
 
 
@@ -280,27 +284,43 @@ class TemplateChain:
         return names
 
 
+def _template_frames(tb: TracebackType | None) -> list[tuple[str, int]]:
+    return [(name, line) for name, line in frames(tb) if name.endswith(".j2")]
+
+
 def template_frame(tb: TracebackType | None, root: Path | None) -> Origin | None:
     """The innermost template line in a traceback: Jinja rewrites tracebacks so that template
     frames carry the template's file and line, which is where the author has to look. One
     function for the render and its worker processes, so both name the same line."""
-    found = None
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".j2"):
-            found = (filename, tb.tb_lineno)
-        tb = tb.tb_next
-    if found is None:
+    found = _template_frames(tb)
+    if not found:
         return None
-    path = Path(found[0])
-    return Origin(relpath(path, root) if root is not None else path.as_posix(), found[1])
+    path, line = Path(found[-1][0]), found[-1][1]
+    return Origin(relpath(path, root) if root is not None else path.as_posix(), line)
+
+
+def code_at(tb: TracebackType | None) -> str:
+    """What the template line of template_frame says, as a message's last part."""
+    found = _template_frames(tb)
+    return _quoted_line(_SOURCES.get(found[-1][0]), found[-1][1]) if found else ""
+
+
+def _quoted_line(source: str | None, line: int | None) -> str:
+    """The offending line as a message's last part, ': `{% if %}`': the third part of Jinja's
+    own report (after the message and `file:line`), so the reader sees what to fix at once."""
+    lines = (source or "").splitlines()
+    if line is None or not 0 < line <= len(lines) or not lines[line - 1].strip():
+        return ""
+    return f": `{printable(lines[line - 1].strip(), 120)}`"
 
 
 def syntax_error(exc: jinja2.TemplateSyntaxError, root: Path) -> TemplateError:
     """A template that does not compile, located at its own file and line."""
     where = Origin(relpath(Path(exc.filename), root) if exc.filename else str(exc.name),
                    exc.lineno or 0)
-    return TemplateError(f"template syntax error: {exc.message}", where)
+    source = exc.source if exc.source is not None else _SOURCES.get(exc.filename or "")
+    return TemplateError(f"template syntax error: {exc.message}"
+                         f"{_quoted_line(source, exc.lineno)}", where)
 
 
 def compile_errors(chains: Iterable[TemplateChain]) -> list[BriefsmithError]:

@@ -1,7 +1,11 @@
 """Stage 2: turn loaded YAML into frozen model objects against a closed schema.
 
+In: the loaded documents of the content, briefs and audiences. Out: frozen model objects
+(models.py), or `Problems` listing every place that breaks the schema.
+
 Every unknown key, wrong type, bad id or dangling reference is collected, so one `check` run lists
 every problem (each as `path:line:col: what is wrong and what to do`) before the command stops.
+Schema only: this module opens no file (project.py finds and reads them).
 """
 
 from __future__ import annotations
@@ -10,20 +14,18 @@ import datetime
 import difflib
 import re
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
-from typing import Any
 
-from .errors import BriefsmithError, Collector, ContentError, Problems, printable
+from .errors import Collector, ContentError, printable
 from .load import (
     EMPTY,
+    Document,
     YList,
     YMap,
     decode_utf8,
     empty_file_warning,
-    load_document,
     origin_at,
-    relpath,
 )
 from .markup import images_in
 from .models import (
@@ -33,15 +35,14 @@ from .models import (
     Block,
     BlockRef,
     Brief,
+    ChartPoint,
     CiteRef,
-    Content,
     Meeting,
     Origin,
     Section,
     Source,
     Value,
 )
-from .paths import read_inside
 
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DATE_RE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
@@ -73,6 +74,9 @@ BLOCK_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "term": ({"term", "text", "cites"}, set()),
     "question": ({"text"}, {"cites"}),
     "recommendation": ({"actor", "text", "cites"}, set()),
+    # figure: the credit must be inside a cited passage; chart: each value cites its own
+    "figure": ({"image", "alt", "caption", "credit", "cites"}, set()),
+    "chart": ({"chart", "alt", "caption", "values"}, {"text", "axis"}),
 }
 COMMON_BLOCK_KEYS = {"id", "type", "title", "audiences", "wording", "inference"}
 
@@ -248,14 +252,16 @@ def split_paragraphs(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in lines if line.strip())
 
 
-def _id_file(path: Path, root: Path, kind: str, needs: str,
+def file_id_ok(stem: str, rel: str, kind: str, errors: Collector) -> bool:
+    """A source or brief is named by its file: is that name a valid id? Asked before the file
+    is read, so that a badly named file is one problem."""
+    return _check_id(stem, Origin(rel, 1, 1), kind, errors, from_file=True)
+
+
+def _id_file(doc: Document, rel: str, stem: str, kind: str, needs: str,
              errors: Collector) -> tuple[str, str, YMap, str] | None:
-    """A source or brief file: its id (the file name), its shown path, its mapping and its
-    text. `needs`: the keys it must have, named when the file is empty."""
-    rel = relpath(path, root)
-    if not _check_id(path.stem, Origin(rel, 1, 1), kind, errors, from_file=True):
-        return None
-    doc = load_document(path, root)
+    """A source or brief file (its name already checked by file_id_ok): its id, its shown
+    path, its mapping and its text. `needs`: the keys it must have, named when it is empty."""
     if doc.empty:
         errors.add(ContentError(f"{EMPTY}: a {kind} file must be a mapping of key: value lines; "
                                 f"write its {needs}, or delete the file", Origin(rel, 1, 1)))
@@ -264,11 +270,12 @@ def _id_file(path: Path, root: Path, kind: str, needs: str,
         errors.add(ContentError(f"a {kind} file must be a mapping of key: value lines",
                                 Origin(rel, 1, 1)))
         return None
-    return path.stem, rel, doc.data, doc.text
+    return stem, rel, doc.data, doc.text
 
 
-FIGURE_HELP = ("remove it; figures are not supported yet (see docs/content-format.md, "
-               "Images in text)")
+FIGURE_HELP = ("remove it, and show the image as a block of type 'figure' (or a chart as "
+               "type 'chart'), with alt text, caption and cited credit (see "
+               "docs/content-format.md, Figures and charts)")
 
 
 def refuse_images(data: YMap, key: str, text: str | None, file_text: str, rel: str,
@@ -301,8 +308,11 @@ def _find_written(file_text: str, markup: str, start: int, end: int) -> int | No
     return None
 
 
-def load_source(yaml_path: Path, root: Path, errors: Collector) -> Source | None:
-    loaded = _id_file(yaml_path, root, "source", "label, kind and perspective", errors)
+def load_source(doc: Document, rel: str, sid: str, txt_rel: str, text: bytes | ContentError,
+                errors: Collector) -> Source | None:
+    """`text`: the bytes of the source's .txt file, or why it could not be read (reported only
+    once the metadata file is a mapping, as a problem of that source)."""
+    loaded = _id_file(doc, rel, sid, "source", "label, kind and perspective", errors)
     if loaded is None:
         return None
     sid, rel, data, _ = loaded
@@ -315,19 +325,11 @@ def load_source(yaml_path: Path, root: Path, errors: Collector) -> Source | None
         f.fail("url", f"'url' of source '{sid}' must start with https://: give the article's "
                       "https address, or null if it is not known")
         url = None
-    txt = yaml_path.with_suffix(".txt")
-    txt_rel = relpath(txt, root)
     paragraphs: tuple[str, ...] = ()
-    if not txt.is_file():
-        errors.add(ContentError(
-            f"source '{sid}' has no text file: save the article's verbatim text as {txt_rel}",
-            Origin(rel, 1, 1)))
-    elif not txt.resolve().is_relative_to(root.resolve()):
-        errors.add(ContentError(
-            f"source text {txt_rel} is a link to a file outside the project: copy the article's "
-            "text into the project instead", Origin(txt_rel, 1, 1)))
+    if isinstance(text, ContentError):
+        errors.add(text)
     else:
-        raw = read_inside(txt, (root,))  # checked above; opened without following a link
+        raw = text
         if len(raw) > MAX_SOURCE_TEXT:
             errors.add(ContentError(f"source text is {len(raw):,} bytes; the limit is "
                                     f"{MAX_SOURCE_TEXT:,}: keep only the article's text",
@@ -425,7 +427,7 @@ def _claim_value(f: Fields, bid: str) -> Value | None:
     return parse_value(f, bid)
 
 
-def load_blocks(path: Path, root: Path, audiences: Iterable[str], errors: Collector, *,
+def load_blocks(doc: Document, rel: str, audiences: Iterable[str], errors: Collector, *,
                 sources: Collection[str] | None = None,
                 declared: set[str] | None = None,
                 warnings: list[str] | None = None) -> list[Block]:
@@ -433,8 +435,6 @@ def load_blocks(path: Path, root: Path, audiences: Iterable[str], errors: Collec
     `declared` collects every well-formed block id, valid block or not, so that a brief using an
     invalid block is not reported a second time as using an unknown one. `warnings` receives
     the warning for an empty file: it may be a file whose blocks were lost."""
-    rel = relpath(path, root)
-    doc = load_document(path, root)
     if doc.empty:
         if warnings is not None:
             warnings.append(empty_file_warning(rel))
@@ -515,11 +515,18 @@ def load_blocks(path: Path, root: Path, audiences: Iterable[str], errors: Collec
         text = f.text("text", required="text" in required)
         refuse_images(item, "text", text, doc.text, rel,
                       f"block '{bid}' has an image in its text", "block text", errors)
+        cites = _cites(f, bid, errors, required="cites" in required, sources=sources)
+        points: tuple[ChartPoint, ...] = ()
+        if btype == "chart":
+            from .charts import load_points  # it uses this module's Fields
+
+            points = load_points(f, bid, sources)
+            cites = tuple({(p.cite.source_id, p.cite.quote): p.cite for p in points}.values())
         blocks.append(Block(
             id=bid,
             type=btype,
             text=text,
-            cites=_cites(f, bid, errors, required="cites" in required, sources=sources),
+            cites=cites,
             origin=item.origin,
             title=f.text("title", limit=200),
             audiences=tuple(audience_list) if audience_list is not None else None,
@@ -539,17 +546,26 @@ def load_blocks(path: Path, root: Path, audiences: Iterable[str], errors: Collec
                                             "hyphens, e.g. 'ottawa-withdrawing-states'"),
             value=_claim_value(f, bid) if "value" in item and "claim" in item else None,
             scope=f.text("scope", limit=200),
-            field_origins=tuple((key, item.at(key)) for key in item) + tuple(
-                (f"wording.{name}", wmap.at(name)) for name in (wmap or {})),
+            field_origins=tuple((key, item.at(key)) for key in item) + (tuple(
+                (f"wording.{name}", wmap.at(name)) for name in wmap) if wmap else ()),
             viewpoint=f.pattern("viewpoint", ID_RE, "a perspective id such as 'humanitarian'"),
             inference=f.text("inference", limit=2000),
+            alt=f.text("alt", required="alt" in required, limit=1000),
+            caption=f.text("caption", required="caption" in required, limit=1000),
+            image=f.text("image", required="image" in required, limit=300),
+            credit=f.text("credit", required="credit" in required, limit=300),
+            chart=f.choice("chart", ("bar", "line"), required="chart" in required),
+            axis=f.text("axis", limit=100),
+            points=points,
         ))
     return blocks
 
 
-def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
-               errors: Collector) -> Brief | None:
-    loaded = _id_file(path, root, "brief", "title, date, audiences and sections", errors)
+def load_brief(doc: Document, rel: str, bid: str, audiences: dict[str, Audience],
+               errors: Collector, folder: Callable[[str], Path | None]) -> Brief | None:
+    """`folder`: the project folder a relative path names, or None if it names none (the
+    brief's `templates`)."""
+    loaded = _id_file(doc, rel, bid, "brief", "title, date, audiences and sections", errors)
     if loaded is None:
         return None
     bid, rel, data, file_text = loaded
@@ -574,9 +590,10 @@ def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
     if (mmap := f.mapping("meeting")) is not None:
         mf = Fields(mmap, f"'meeting' of brief '{bid}'", errors)
         mf.check_keys({"name"}, {"date", "place"})
-        name = mf.text("name", required=True)
-        if name is not None:
-            meeting = Meeting(name, mf.pattern("date", FULL_DATE_RE, "YYYY-MM-DD in quotes"),
+        meeting_name = mf.text("name", required=True)
+        if meeting_name is not None:
+            meeting = Meeting(meeting_name,
+                              mf.pattern("date", FULL_DATE_RE, "YYYY-MM-DD in quotes"),
                               mf.text("place"))
     styles: list[tuple[str, str]] = []
     if (smap := f.mapping("citation_style")) is not None:
@@ -650,27 +667,24 @@ def load_brief(path: Path, root: Path, audiences: dict[str, Audience],
         summary=f.id_list("summary"),
         about=about,
         citation_style=tuple(styles),
-        templates=_folder(f, "templates", root),
+        templates=_folder(f, "templates", folder),
     )
 
 
-def _folder(f: Fields, key: str, root: Path) -> Path | None:
+def _folder(f: Fields, key: str, folder: Callable[[str], Path | None]) -> Path | None:
     value = f.text(key)
     if value is None:
         return None
-    path = (root / value).resolve()
-    if not path.is_relative_to(root.resolve()) or not path.is_dir():
+    path = folder(value)
+    if path is None:
         f.fail(key, f"'{key}' of {f.what} must name a folder inside the project; "
                     f"'{printable(value)}' is not one")
         return None
     return path
 
 
-def load_audience(folder: Path, root: Path, errors: Collector) -> Audience | None:
+def load_audience(doc: Document, rel: str, folder: Path, errors: Collector) -> Audience | None:
     """An audience folder's `audience.yaml` says how that audience cites and what it leaves out."""
-    path = folder / "audience.yaml"
-    rel = relpath(path, root)
-    doc = load_document(path, root, (folder.parent,))  # its template tree may be outside
     data = doc.data
     if not isinstance(data, YMap):
         empty = f"{EMPTY}: " if doc.empty else ""
@@ -698,107 +712,7 @@ def load_audience(folder: Path, root: Path, errors: Collector) -> Audience | Non
                     Origin(rel, 1, 1), f.text("description"), load_contract(f, errors))
 
 
-def discover_audiences(root: Path, trees: tuple[Path, ...],
-                       errors: Collector) -> dict[str, Audience]:
-    """Every folder with an audience.yaml in any template tree; the most specific one wins."""
-    found: dict[str, Audience] = {}
-    for tree in trees:
-        for folder in sorted(p for p in tree.iterdir() if p.is_dir()):
-            if (folder.name in found or folder.name.startswith(("_", "."))
-                    or not (folder / "audience.yaml").is_file()):
-                continue
-            if (aud := load_audience(folder, root, errors)) is not None:
-                found[aud.name] = aud
-    return dict(sorted(found.items()))
-
-
-def load_content(root: Path, trees: tuple[Path, ...] | None = None, *,
-                 perspectives: tuple[tuple[str, str], ...] = (),
-                 perspectives_at: Origin | None = None) -> Content:
-    """Load and cross-check a whole project; raise Problems listing everything that is wrong.
-    `perspectives`: the list declared in briefsmith.yaml (at `perspectives_at`) that every
-    `viewpoint:` must name; empty: none is declared and any id is accepted."""
-    errors = Collector()
-    trees = trees if trees is not None else (root / "templates",)
-    audiences = _guard(errors, lambda: discover_audiences(root, trees, errors)) or {}
-    if not audiences:
-        errors.add(ContentError("no audiences found: each audience is a folder under templates/ "
-                                "with an audience.yaml", Origin("templates")))
-    sources: dict[str, Source] = {}
-    for path in sorted((root / "content" / "sources").glob("*.yaml")):
-        src = _guard(errors, lambda p=path: load_source(p, root, errors))
-        if src is not None:
-            sources[src.id] = src
-    for path in sorted((root / "content" / "sources").glob("*.txt")):
-        if not path.with_suffix(".yaml").is_file():
-            errors.add(ContentError(f"source text has no metadata file: add "
-                                    f"{relpath(path.with_suffix('.yaml'), root)}",
-                                    Origin(relpath(path, root), 1, 1)))
-    # A cite may name any source that has a metadata file; one that failed to load is
-    # reported once, where it is, not again at every block citing it.
-    source_ids = sorted(p.stem for p in (root / "content" / "sources").glob("*.yaml"))
-    declared: set[str] = set()
-    blocks: dict[str, Block] = {}
-    all_block_files_read = True
-    warnings = _empty_config_warning(root)
-    for path in sorted((root / "content" / "blocks").glob("*.yaml")):
-        loaded = _guard(errors, lambda p=path: load_blocks(
-            p, root, audiences, errors, sources=source_ids, declared=declared,
-            warnings=warnings))
-        if loaded is None:  # the file itself is unreadable: which ids it holds is unknown
-            all_block_files_read = False
-        for block in loaded or []:
-            if block.id in blocks:
-                errors.add(ContentError(f"block id '{block.id}' is already used at "
-                                        f"{blocks[block.id].origin}: rename one", block.origin))
-                continue
-            blocks[block.id] = block
-    briefs: dict[str, Brief] = {}
-    for path in sorted((root / "briefs").glob("*.yaml")):
-        brief = _guard(errors, lambda p=path: load_brief(p, root, audiences, errors))
-        if brief is not None:
-            briefs[brief.id] = brief
-    # When a block file cannot be read at all, every id in it would be reported as unknown too.
-    _cross_check(blocks, declared if all_block_files_read else None, briefs, errors)
-    from .balance import check_viewpoints  # it needs the loaded models only
-
-    check_viewpoints(sources, blocks, perspectives, perspectives_at, errors)
-    from .conflicts import load_resolutions  # checked against the claims of every block
-
-    resolutions = _guard(errors, lambda: load_resolutions(root, blocks, errors)) or ()
-    errors.raise_if_any()
-    return Content(root=root, sources=sources, blocks=blocks, briefs=briefs, audiences=audiences,
-                   warnings=tuple(warnings + _metadata_warnings(sources)),
-                   resolutions=resolutions)
-
-
-def _empty_config_warning(root: Path) -> list[str]:
-    """An empty briefsmith.yaml means the defaults, which is fine, but it is more often a house
-    style that was lost than one never written: warn, as for any empty content file."""
-    from .config import CONFIG_NAME  # config imports this module
-
-    path = root / CONFIG_NAME
-    if not path.is_file():
-        return []
-    try:
-        empty = load_document(path, root).empty
-    except BriefsmithError:  # the config's own loader reports what is wrong with it
-        return []
-    return [empty_file_warning(relpath(path, root))] if empty else []
-
-
-def _guard(errors: Collector, load: Any) -> Any:
-    """Run one file's loader; a file that cannot be parsed at all is one problem, not the end."""
-    try:
-        return load()
-    except Problems as exc:
-        errors.extend(exc.errors)
-    except BriefsmithError as exc:
-        errors.add(exc)
-    return None
-
-
-def _cross_check(blocks: dict[str, Block], declared: set[str] | None,
+def cross_check(blocks: dict[str, Block], declared: set[str] | None,
                  briefs: dict[str, Brief], errors: Collector) -> None:
     """References between files. (Cites are checked against the sources in load_blocks.)
 
@@ -822,7 +736,7 @@ def _cross_check(blocks: dict[str, Block], declared: set[str] | None,
                 seen[ref.id] = ref.origin
 
 
-def _metadata_warnings(sources: dict[str, Source]) -> list[str]:
+def metadata_warnings(sources: dict[str, Source]) -> list[str]:
     return [
         f"{src.origin.path}: warning: source '{src.id}' does not state its "
         f"{', '.join(src.missing)}; the brief will show 'not stated'"

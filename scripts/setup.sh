@@ -53,6 +53,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
   echo "$extras" > "$stamp"
 fi
 
+# Static instances of the vendored variable fonts (briefsmith/font_instances.py), made once into
+# .venv/cache/ so that the first build does not pay the minute or two; offline, instant when done.
+.venv/bin/python -m briefsmith.font_instances >/dev/null
+
 # The accessibility test's npm packages (axe-core, at the exact versions in package-lock.json).
 # npm ci writes node_modules/.package-lock.json, so a newer package-lock.json means reinstall.
 if [ "$want_tests" = 1 ]; then

@@ -38,7 +38,8 @@ def test_check_fails_where_the_build_would(project: Path, cli, code: str, messag
     where = add_to_template(project, code)
     before = tree(project)
     limit = sys.getrecursionlimit()
-    assert_fails(cli(project, "check"), project, f"{where}: {message}")
+    # Jinja's three parts, on one line: file:line, the message, the offending line
+    assert_fails(cli(project, "check"), project, f"{where}: {message}: `{code}`")
     assert tree(project) == before  # no output/, no citation cache, nothing
     assert sys.getrecursionlimit() == limit
 
@@ -46,7 +47,8 @@ def test_check_fails_where_the_build_would(project: Path, cli, code: str, messag
 def test_the_build_reports_the_same_line(project: Path, cli) -> None:
     where = add_to_template(project, "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}")
     line = (f"{where}: harbour (ngo): the template calls itself too deeply (endless "
-            "recursion?): fix the template at this line")
+            "recursion?): fix the template at this line: "
+            "`{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}`")
     assert_fails(cli(project, "check"), project, line)
     assert_fails(cli(project, "build", "--format", "html"), project, line)
 
@@ -59,11 +61,12 @@ def test_every_problem_at_once_and_a_shared_one_once(project: Path, cli) -> None
     assert_fails(
         cli(project, "check"), project,
         "templates/_base/part.html.j2:2: template syntax error: Encountered unknown tag "
-        "'endif'.",
-        f"{ngo}: template syntax error: Expected an expression, got 'end of statement block'",
+        "'endif'.: `{% endif %}`",
+        f"{ngo}: template syntax error: Expected an expression, got 'end of statement block': "
+        "`{% if %}`",
         f"{parliamentary}: harbour (parliamentary): the template raised ZeroDivisionError: "
-        "division by zero: fix the template at this line",
-        f"{student}: undefined variable: 'nope' is undefined")
+        "division by zero: fix the template at this line: `{{ 1/0 }}`",
+        f"{student}: undefined variable: 'nope' is undefined: " "`{{ nope }}`")
 
 
 def test_audience_no_brief_uses_yet_is_compiled(project: Path, cli) -> None:
@@ -73,7 +76,8 @@ def test_audience_no_brief_uses_yet_is_compiled(project: Path, cli) -> None:
           '{% extends "base.html.j2" %}\n{% block summary %}{{ }}{% endblock %}\n')
     assert_fails(cli(project, "check"), project,
                  "templates/press/brief.html.j2:2: template syntax error: Expected an "
-                 "expression, got 'end of print statement'")
+                 "expression, got 'end of print statement': "
+                 "`{% block summary %}{{ }}{% endblock %}`")
 
 
 def test_image_without_alt_text_in_a_template(project: Path, cli) -> None:
@@ -95,7 +99,7 @@ def test_endless_loop_meets_the_time_limit_and_hides_nothing(project: Path, cli,
     assert_fails(cli(project, "check"), project,
                  "briefs/harbour.yaml:1:1: harbour (parliamentary): the render took longer "
                  "than 2 s and was stopped: look for very long or deeply nested content",
-                 f"{student}: undefined variable: 'nope' is undefined")
+                 f"{student}: undefined variable: 'nope' is undefined: " "`{{ nope }}`")
 
 
 def test_a_valid_project_still_passes_and_writes_nothing(project: Path, cli) -> None:

@@ -19,7 +19,7 @@ from _content_edits import BLOCKS, SOURCE_TEXT, assert_fails, assert_ok, edit, w
 
 from briefsmith.citations import normalise, verify_content
 from briefsmith.pipeline import load_and_verify
-from briefsmith.validate import load_content
+from briefsmith.project import load_content
 
 BOATS_QUOTE = "1,200 boats used the new quay in its first year - twice the number it had forecast"
 CRITICS_QUOTE = "'Critics say the quay \"was built for tourists, not for fishing crews\"'"

@@ -100,11 +100,12 @@ def test_list_fails_like_check_on_bad_content(project: Path, cli) -> None:
     pytest.param(("build", "harbour", "nosuchbrief"),
                  "no brief 'nosuchbrief': briefs are harbour (files in briefs/)",
                  id="one-of-two-briefs"),
-    pytest.param(("build", "--format", "docx"),
-                 "--format 'docx' is not valid: use pdf, html or pdf,html", id="format"),
-    pytest.param(("build", "--format", "pdf,docx"),
-                 "--format 'pdf,docx' is not valid: use pdf, html or pdf,html",
-                 id="one-of-two-formats"),
+    pytest.param(("build", "--format", "odt"),
+                 "--format 'odt' is not valid: use pdf, html, docx or a comma-separated list "
+                 "such as pdf,html,docx", id="format"),
+    pytest.param(("build", "--format", "pdf,odt"),
+                 "--format 'pdf,odt' is not valid: use pdf, html, docx or a comma-separated list "
+                 "such as pdf,html,docx", id="one-of-two-formats"),
     pytest.param(("build", "--audience", "nosuch"),
                  "no audience 'nosuch': audiences are minister, ngo, parliamentary, student",
                  id="audience"),

@@ -85,7 +85,7 @@ def test_top_level_help_says_build_is_the_default(capsys: pytest.CaptureFixture[
     assert exit_info.value.code == 0
     out = " ".join(capsys.readouterr().out.split())
     assert out.startswith("usage: briefsmith [-h] [--version] [--project PROJECT] "
-                          "[--templates DIR] COMMAND ...")
+                          "[--templates DIR] [--debug] COMMAND ...")
     assert out.endswith("With no COMMAND, or when the first argument is an option of build, "
                         "the command is build: `briefsmith --force -j 2` is `briefsmith build "
                         "--force -j 2` (see `briefsmith build --help`).")

@@ -11,8 +11,9 @@ from _content_edits import BLOCKS, BRIEF, assert_fails, edit
 from briefsmith.errors import printable
 
 CRITICS = 'text: "Critics say the quay was built for tourists rather than fishing crews."'
-HELP = ("cannot show images; remove it; figures are not supported yet (see "
-        "docs/content-format.md, Images in text)")
+HELP = ("cannot show images; remove it, and show the image as a block of type 'figure' (or a "
+        "chart as type 'chart'), with alt text, caption and cited credit (see "
+        "docs/content-format.md, Figures and charts)")
 
 
 def image_error(where: str, what: str, markup: str, rule: str = "block text") -> str:

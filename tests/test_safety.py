@@ -48,9 +48,10 @@ def test_markdown_image_of_a_local_file_is_refused_and_never_loaded(project: Pat
     assert run.code == 1
     assert run.err_lines[0].startswith("content/blocks/harbour.yaml:14:26: block 'critics-view' "
                                        "has an image in its text (![x](file:///")
-    assert run.err_lines[0].endswith("): block text cannot show images; remove it; figures are "
-                                     "not supported yet (see docs/content-format.md, Images in "
-                                     "text)")
+    assert run.err_lines[0].endswith("): block text cannot show images; remove it, and show "
+                                     "the image as a block of type 'figure' (or a chart as type "
+                                     "'chart'), with alt text, caption and cited credit (see "
+                                     "docs/content-format.md, Figures and charts)")
     assert not (project / "output").exists()
 
 

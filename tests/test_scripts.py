@@ -17,7 +17,7 @@ from hostile.hostile_support import NGO_PDF, set_block_text
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from briefsmith import fonts
+from briefsmith import font_instances, fonts
 from briefsmith.config import Config
 
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -162,7 +162,7 @@ def test_font_files_are_stable_and_the_fontconfig_lists_only_them() -> None:
     assert files[4:] == tuple(p for f in fonts.FALLBACKS for p in f.files)
     conf = fonts.fontconfig_file().read_text()
     dirs = [Path(d) for d in re.findall(r"<dir>(.*?)</dir>", conf)]
-    assert dirs[0] == fonts.FONTS_DIR
+    assert dirs[0] == font_instances.folder()  # static instances, not the variable files
     assert sorted(p.resolve() for p in dirs[1].iterdir()) == sorted(files[4:])
 
 

@@ -137,7 +137,8 @@ def test_undefined_variable_names_file_and_line(project: Path, cli) -> None:
     run = cli(project, "build", "--audience", "ngo", "--format", "html")
     assert run.code == 1
     assert (f"templates/_base/base.html.j2:{line}: undefined variable: 'briefsmith.render."
-            "BriefView object' has no attribute 'no_such_field'") in run.err_lines
+            "BriefView object' has no attribute 'no_such_field': "
+            "`<main>{{ brief.no_such_field }}`") in run.err_lines
 
 
 def test_missing_template_lists_every_folder_searched(project: Path, cli) -> None:

@@ -85,7 +85,7 @@ def test_missing_type_lists_the_types(project: Path, cli) -> None:
     run = cli(project, "check")
     assert_fails(run, project, "content/blocks/extra.yaml:1:3: block 'extra' is missing required "
                                "key 'type'; choose one of: context, fact, quote, position, event, "
-                               "term, question, recommendation")
+                               "term, question, recommendation, figure, chart")
 
 
 def test_unknown_type_with_did_you_mean(project: Path, cli) -> None:
@@ -94,7 +94,8 @@ def test_unknown_type_with_did_you_mean(project: Path, cli) -> None:
     # The brief uses this invalid block: that is not reported a second time as an unknown block.
     assert_fails(run, project, "content/blocks/harbour.yaml:28:9: 'type' of block 'quay-question' "
                                "is 'questoin' (did you mean 'question'?); choose one of: context, "
-                               "fact, quote, position, event, term, question, recommendation")
+                               "fact, quote, position, event, term, question, recommendation, "
+                               "figure, chart")
 
 
 @pytest.mark.parametrize(("rel", "old", "new", "line"), [

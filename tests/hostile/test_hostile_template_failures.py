@@ -37,7 +37,7 @@ def _fails(cli, root: Path) -> list[str]:
 def test_broken_template_names_its_file_and_line(hproject: Path, cli, code: str,
                                                  message: str) -> None:
     where = add_to_template(hproject, code)
-    assert _fails(cli, hproject) == [f"{where}: {message}"]
+    assert _fails(cli, hproject) == [f"{where}: {message}: `{code}`"]
 
 
 def test_missing_template_is_named(hproject: Path, cli) -> None:
@@ -59,7 +59,8 @@ def test_endless_template_recursion_is_a_message(hproject: Path, cli) -> None:
                             "{% macro down(n) %}{{ down(n + 1) }}{% endmacro %}{{ down(0) }}")
     assert _fails(cli, hproject) == [
         f"{where}: harbour (ngo): the template calls itself too deeply (endless recursion?): "
-        "fix the template at this line"]
+        "fix the template at this line: "
+        "`{% macro down(n) %}{{ down(n + 1) }}{% endmacro %}{{ down(0) }}`"]
 
 
 def _lookup(state: dict[str, object], task: str) -> object:
@@ -73,4 +74,5 @@ def test_unexpected_error_in_a_worker_is_one_line_not_a_traceback() -> None:
     assert outcome.origin is None
     line = _lookup.__code__.co_firstlineno + 1
     assert outcome.message == ("the render failed with KeyError: 'missing' "
-                               f"(at test_hostile_template_failures.py:{line})")
+                               f"(at test_hostile_template_failures.py:{line}); run again "
+                               "with --debug for the traceback")

@@ -1,0 +1,259 @@
+"""Word output (`build --format docx`): the small fixture project built for all four audiences,
+read back with python-docx and as raw package parts, next to the HTML of the same build."""
+
+from __future__ import annotations
+
+import html as html_module
+import re
+import shutil
+import zipfile
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
+
+import docx
+import pytest
+from conftest import copy_project
+from PIL import Image
+
+from briefsmith.cli import main
+
+AUDIENCES = ("parliamentary", "ngo", "student", "minister")
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+HOUSE = ('organisation: "Harbour Watch"\nlogo: "logo.png"\ntemplates: "house"\n'
+         'colours:\n  accent: "#7a1f3d"\nfonts:\n  serif: "Harbour Serif"\n'
+         '  sans: "Harbour Sans"\n')
+# The parliamentary colophon carries three figures, one by asset() (a data: URL), one by a
+# plain file name in the template folder and one inline SVG chart: each must become a picture
+# with its alt text and keep its caption.
+OVERRIDE = """{% extends "project/parliamentary/brief.html.j2" %}
+{% block colophon %}{{ super() }}
+<figure><img src="{{ asset('chart.png') }}" alt="Bar chart of boats per month">
+<figcaption>Figure 1. Boats using the quay</figcaption></figure>
+<figure><img src="map.png" alt="A map of the quay, by file name">
+<figcaption>Figure 2. By file name</figcaption></figure>
+<figure><svg viewBox="0 0 20 10" width="200" height="100" role="img">
+<title>Boats &amp; crews, as a line</title><path d="M0 10 L20 0" stroke="black"/></svg>
+<figcaption>Figure 3. An inline chart</figcaption></figure>
+{% endblock %}
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The fixture project with all four audiences, a house style, a logo and figures,
+    built (HTML and Word) into two separate output folders."""
+    root = copy_project("minimal", tmp_path_factory.mktemp("docx") / "project")
+    brief = root / "briefs/harbour.yaml"
+    brief.write_text(brief.read_text().replace("[parliamentary, ngo, student]",
+                                               "[parliamentary, ngo, student, minister]"))
+    Image.new("RGB", (60, 30), "#7a1f3d").save(root / "logo.png")
+    house = root / "house/parliamentary"
+    house.mkdir(parents=True)
+    Image.new("RGB", (200, 100), "#1f4e5f").save(house / "chart.png")
+    Image.new("RGB", (100, 100), "#b5412b").save(house / "map.png")
+    (house / "brief.html.j2").write_text(OVERRIDE)
+    (root / "briefsmith.yaml").write_text(HOUSE)
+    outs = []
+    for name in ("out1", "out2"):
+        out = root.parent / name
+        assert main(["--project", str(root), "build", "--format", "html,docx",
+                     "--out", str(out)]) == 0
+        outs.append(out)
+    return outs[0], outs[1]
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def text_of(element: ElementTree.Element) -> str:
+    return " ".join("".join(t.text or "" for t in element.iter(f"{W}t")).split())
+
+
+def notes(path: Path, kind: str) -> list[str]:
+    """The text of each real note in word/footnotes.xml or word/endnotes.xml."""
+    data = parts(path).get(f"word/{kind}s.xml")
+    if data is None:
+        return []
+    root = ElementTree.fromstring(data)
+    return [text_of(n) for n in root.iter(f"{W}{kind}") if n.get(f"{W}type") is None]
+
+
+def html_text(fragment: str) -> str:
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
+def html_notes(page: str) -> list[str]:
+    """The notes list of the HTML output, less each note's back link."""
+    found = re.findall(r'<li id="note-\d+">(.*?)</li>', page, re.S)
+    return [html_text(re.sub(r'<a class="note-back".*?</a>', "", n, flags=re.S)) for n in found]
+
+
+def output(out: Path, audience: str, fmt: str) -> Path:
+    return out / "harbour" / f"harbour-{audience}.{fmt}"
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_headings_use_word_heading_styles(built: tuple[Path, Path], audience: str) -> None:
+    out = built[0]
+    page = output(out, audience, "html").read_text()
+    document = docx.Document(str(output(out, audience, "docx")))
+    headings = {(p.style.name, p.text) for p in document.paragraphs
+                if p.style.name.startswith("Heading")}
+    for level in (1, 2, 3):
+        for found in re.findall(rf"<h{level}\b[^>]*>(.*?)</h{level}>", page, re.S):
+            if html_text(found) != "Notes":  # the HTML's notes list: Word numbers its own
+                assert (f"Heading {level}", html_text(found)) in headings
+    assert ("Heading 1", "The new quay") in headings
+    assert any(style == "Heading 2" for style, _ in headings)
+
+
+def test_parliamentary_has_one_footnote_per_citation(built: tuple[Path, Path]) -> None:
+    out = built[0]
+    expected = html_notes(output(out, "parliamentary", "html").read_text())
+    path = output(out, "parliamentary", "docx")
+    assert len(expected) >= 4
+    assert notes(path, "footnote") == expected  # same citations, same order, same pinpoints
+    assert all(re.search(r"\bparas? \d", n) for n in expected)
+    document = parts(path)["word/document.xml"].decode()
+    assert document.count("<w:footnoteReference ") == len(expected)
+    assert "word/endnotes.xml" not in parts(path)
+
+
+def test_ngo_notes_are_word_endnotes(built: tuple[Path, Path]) -> None:
+    out = built[0]
+    expected = html_notes(output(out, "ngo", "html").read_text())
+    path = output(out, "ngo", "docx")
+    assert len(expected) >= 4
+    assert notes(path, "endnote") == expected
+    assert notes(path, "footnote") == []
+    package = parts(path)
+    document = package["word/document.xml"].decode()
+    assert document.count("<w:endnoteReference ") == len(expected)
+    assert "<w:footnoteReference " not in document
+    assert b"/word/endnotes.xml" in package["[Content_Types].xml"]
+    assert b'Target="endnotes.xml"' in package["word/_rels/document.xml.rels"]
+    # the notes' links went with them
+    assert b"https://example.org/harbour" in package["word/_rels/endnotes.xml.rels"]
+    # Word numbers the notes itself: no empty "Notes" heading is left in the text
+    assert "Notes" not in [p.text for p in docx.Document(str(path)).paragraphs]
+
+
+@pytest.mark.parametrize("audience", ["student", "minister"])
+def test_author_date_audiences_cite_in_the_text(built: tuple[Path, Path], audience: str) -> None:
+    out = built[0]
+    page = output(out, audience, "html").read_text()
+    path = output(out, audience, "docx")
+    assert notes(path, "footnote") == [] and notes(path, "endnote") == []
+    body = ElementTree.fromstring(parts(path)["word/document.xml"])
+    text = "\n".join(text_of(p) for p in body.iter(f"{W}p"))  # tables' paragraphs too
+    cited = [html_text(c) for c in re.findall(r'<span class="citation">(.*?)</span>', page)]
+    assert cited and all(c in text for c in cited)
+    if audience == "student":
+        assert any("Byron" in c and "2026" in c for c in cited)
+    entries = [html_text(e) for e in re.findall(r'class="csl-entry">(.*?)</li>', page, re.S)]
+    assert entries and all(e in text for e in entries)
+
+
+def test_house_fonts_and_colours_reach_the_word_styles(built: tuple[Path, Path]) -> None:
+    for audience in AUDIENCES:
+        package = parts(output(built[0], audience, "docx"))
+        styles = package["word/styles.xml"].decode()
+        defaults = re.search(r"<w:rPrDefault>.*?</w:rPrDefault>", styles, re.S).group(0)
+        assert 'w:ascii="Harbour Serif"' in defaults
+        heading = re.search(r'w:styleId="Heading1".*?</w:style>', styles, re.S).group(0)
+        assert 'w:ascii="Harbour Sans"' in heading
+        assert 'w:val="7A1F3D"' in heading
+        assert b'typeface="Harbour Sans"' in package["word/theme/theme1.xml"]
+    cache = built[0] / ".cache" / "docx"
+    assert len(list(cache.glob("*.docx"))) == len(AUDIENCES)  # one per audience
+
+
+def test_pictures_are_embedded_with_their_alt_text(built: tuple[Path, Path]) -> None:
+    path = output(built[0], "parliamentary", "docx")
+    package = parts(path)
+    document = package["word/document.xml"].decode()
+    media = [n for n in package if n.startswith("word/media/")]
+    assert len(media) == 4  # the logo and the three figures
+    assert any(n.endswith(".svg") for n in media)
+    for alt in ("Harbour Watch", "Bar chart of boats per month", "A map of the quay, by file name",
+                "Boats &amp; crews, as a line"):
+        assert f'<wp:docPr descr="{alt}"' in document
+    assert "data:image" not in document
+    text = [p.text for p in docx.Document(str(path)).paragraphs]
+    assert "Figure 1. Boats using the quay" in text
+    assert "Figure 2. By file name" in text
+    assert "Figure 3. An inline chart" in text
+
+
+def test_document_dates_are_the_briefs(built: tuple[Path, Path]) -> None:
+    package = parts(output(built[0], "ngo", "docx"))
+    core = package["docProps/core.xml"].decode()
+    assert core.count(">2026-11-23T00:00:00Z<") == 2
+    assert "<dc:title>The new quay</dc:title>" in core
+    with zipfile.ZipFile(output(built[0], "ngo", "docx")) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(2026, 11, 23, 0, 0, 0)}
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_building_twice_gives_the_same_bytes(built: tuple[Path, Path], audience: str) -> None:
+    first, second = (output(out, audience, "docx").read_bytes() for out in built)
+    assert first == second
+
+
+def test_a_rebuild_from_the_cached_reference_documents_is_identical(
+        built: tuple[Path, Path]) -> None:
+    first, second = built
+    assert main(["--project", str(first.parent / "project"), "build", "--format", "docx",
+                 "--force", "--out", str(second)]) == 0
+    for audience in AUDIENCES:
+        assert (output(first, audience, "docx").read_bytes()
+                == output(second, audience, "docx").read_bytes())
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_package_is_complete(built: tuple[Path, Path], audience: str) -> None:
+    """Every part is well-formed XML, every internal relationship target exists, and
+    [Content_Types].xml gives every part a content type."""
+    package = parts(output(built[0], audience, "docx"))
+    assert next(iter(package)) == "[Content_Types].xml"
+    for name, data in package.items():
+        if name.endswith((".xml", ".rels")):
+            ElementTree.fromstring(data)
+    types = ElementTree.fromstring(package["[Content_Types].xml"])
+    ns = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+    defaults = {d.get("Extension") for d in types.iter(f"{ns}Default")}
+    overrides = {o.get("PartName") for o in types.iter(f"{ns}Override")}
+    for name in package:
+        assert f"/{name}" in overrides or name.rsplit(".", 1)[-1] in defaults, name
+    for name in overrides:
+        assert name.lstrip("/") in package, name
+    rels_ns = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+    for name in [n for n in package if n.endswith(".rels")]:
+        source = PurePosixPath(name).parent.parent / PurePosixPath(name).stem
+        for rel in ElementTree.fromstring(package[name]).iter(f"{rels_ns}Relationship"):
+            if rel.get("TargetMode") == "External":
+                continue
+            target = (source.parent / rel.get("Target")).as_posix().lstrip("/")
+            assert target in package, (name, rel.get("Target"))
+        if name != "_rels/.rels":
+            assert source.as_posix() in package, name
+    document = package["word/document.xml"].decode()
+    rels = package["word/_rels/document.xml.rels"].decode()
+    for rid in set(re.findall(r'r:(?:id|embed)="([^"]+)"', document)):
+        assert f'Id="{rid}"' in rels
+
+
+def test_an_image_outside_the_project_is_refused(tmp_path: Path, cli) -> None:
+    root = copy_project("minimal", tmp_path / "project")
+    shutil.copytree(root / "templates/parliamentary", root / "house/parliamentary",
+                    dirs_exist_ok=True)
+    (root / "house/parliamentary/brief.html.j2").write_text(
+        '{% extends "project/parliamentary/brief.html.j2" %}{% block colophon %}'
+        '<img src="https://example.org/x.png" alt="A remote picture">{% endblock %}')
+    (root / "briefsmith.yaml").write_text('templates: "house"\n')
+    run = cli(root, "build", "--audience", "parliamentary", "--format", "docx")
+    assert run.code == 1
+    assert "refused the image 'https://example.org/x.png'" in run.err
+    assert not (root / "output/harbour/harbour-parliamentary.docx").exists()
