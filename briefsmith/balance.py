@@ -37,10 +37,18 @@ def _suggest(word: str, choices: list[str]) -> str:
 
 def check_viewpoints(sources: dict[str, Source], blocks: dict[str, Block],
                      perspectives: tuple[tuple[str, str], ...], declared_at: Origin | None,
-                     errors: Collector) -> None:
+                     errors: Collector, warnings: list[str] | None = None) -> None:
     """Every `viewpoint:` names a declared perspective; with a list declared, every source names
     one (a block may leave its own out and take its sources'). With no list declared, any id is
-    accepted: a project starts counting before it settles its list."""
+    accepted: a project starts counting before it settles its list.
+
+    A source no block cites yet (just imported or ingested) may lack its `perspective` and
+    `viewpoint`: nothing of it reaches a reader, and only the editor can describe it. That is a
+    warning in `warnings`; once a block cites it, an error."""
+    first_citing: dict[str, Block] = {}  # each source's first citing block, named in the error
+    for block in blocks.values():
+        for c in block.cites:
+            first_citing.setdefault(c.source_id, block)
     ids = [pid for pid, _ in perspectives]
     where = f" (line {declared_at.line})" if declared_at and declared_at.line else ""
     known = f"declared in briefsmith.yaml{where}: {', '.join(ids)}"
@@ -50,8 +58,24 @@ def check_viewpoints(sources: dict[str, Source], blocks: dict[str, Block],
                                 f"{_suggest(value, ids)}; the perspectives are {known}", origin))
 
     for src in sources.values():
+        citing = first_citing.get(src.id)
+        if src.perspective is None:
+            needed = "write how the source sees the question in your own words as 'perspective:'"
+            if citing is None:
+                if warnings is not None:
+                    warnings.append(f"{src.origin.path}: warning: source '{src.id}' has no "
+                                    f"'perspective' yet: {needed} before a block cites it")
+            else:
+                errors.add(ContentError(f"source '{src.id}' is cited by block '{citing.id}' "
+                                        f"({citing.origin}) but has no 'perspective': {needed}",
+                                        src.origin))
         if src.viewpoint is None:
-            if ids:
+            if ids and citing is None:
+                if warnings is not None:
+                    warnings.append(f"{src.origin.path}: warning: source '{src.id}' has no "
+                                    "'viewpoint' yet: add 'viewpoint: <id>' (one of: "
+                                    f"{', '.join(ids)}) before a block cites it")
+            elif ids:
                 errors.add(ContentError(
                     f"source '{src.id}' has no 'viewpoint': briefsmith.yaml declares the "
                     f"project's perspectives{where}, so every source names the one it is "

@@ -388,7 +388,8 @@ def _list(root: Path, override: Path | None) -> int:
     print("Sources:")
     for src in content.sources.values():
         missing = f"; not stated: {', '.join(src.missing)}" if src.missing else ""
-        print(f"  {src.id}: {src.display_title} ({src.kind}; {src.perspective}{missing})")
+        view = src.perspective or "perspective not described yet"
+        print(f"  {src.id}: {src.display_title} ({src.kind}; {view}{missing})")
     print("Blocks:")
     for block in content.blocks.values():
         print(f"  {block.id} ({block.type}) {block.origin}")

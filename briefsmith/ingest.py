@@ -30,7 +30,8 @@ from .validate import ID_RE
 
 MAX_PAGE_BYTES = 50_000_000
 MAX_ID = 60
-PERSPECTIVE_TODO = "to be described by the editor (ingested from a saved web page)"
+# Left empty: only the editor can describe it, and `check` warns until a block cites the source.
+PERSPECTIVE_TODO = "perspective:"
 # Characters that format a page but are not text: a quote could never be typed with them.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 # Lines an extractor sometimes keeps that are usually page furniture, not article text.
@@ -170,7 +171,7 @@ def source_yaml(meta: PageMeta, label: str, page_name: str, shown: str) -> str:
         put("accessed", meta.accessed, meta.sources.get("accessed"))
     lines.append("# perspective: describe the source in your own words (e.g. \"treaty-"
                  "supportive analysis\"); no page states it")
-    lines.append(f"perspective: {_scalar(PERSPECTIVE_TODO)}")
+    lines.append(PERSPECTIVE_TODO)
     return "\n".join(lines) + "\n"
 
 
@@ -356,7 +357,7 @@ def ingest(root: Path, page: Path, shown: str, *, source_id: str | None = None,
                               f": {exc.strerror}", Origin(shown)) from exc
     rel_txt, rel_yml = relpath(txt, root), relpath(yml, root)
     line = source_yaml(meta, "x", kept.name, shown).split("\n").index(
-        f"perspective: {_scalar(PERSPECTIVE_TODO)}") + 1
+        PERSPECTIVE_TODO) + 1
     todo = [f"{rel_yml}:{line}: write the source's perspective in your own words, check its kind "
             f"({meta.kind}), and add 'viewpoint:' if briefsmith.yaml declares perspectives"]
     missing = [k for k in ("title", "authors", "outlet", "published", "url")

@@ -87,7 +87,7 @@ class Source:
     published: str | None
     url: str | None
     accessed: str | None
-    perspective: str
+    perspective: str | None  # None: not described yet, allowed while no block cites it
     notes: str | None
     paragraphs: tuple[str, ...]
     text_path: str

@@ -266,7 +266,7 @@ def source_view(source: Source) -> SourceView:
         display_title=source.display_title, kind=source.kind, outlet=source.outlet,
         authors=source.authors, editors=source.editors,
         published=display_date(source.published), url=source.url,
-        accessed=display_date(source.accessed), perspective=source.perspective,
+        accessed=display_date(source.accessed), perspective=source.perspective or "",
         notes=source.notes, missing=source.missing,
     )
 

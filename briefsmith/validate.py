@@ -312,14 +312,14 @@ def load_source(doc: Document, rel: str, sid: str, txt_rel: str, text: bytes | C
                 errors: Collector) -> Source | None:
     """`text`: the bytes of the source's .txt file, or why it could not be read (reported only
     once the metadata file is a mapping, as a problem of that source)."""
-    loaded = _id_file(doc, rel, sid, "source", "label, kind and perspective", errors)
+    loaded = _id_file(doc, rel, sid, "source", "label and kind", errors)
     if loaded is None:
         return None
     sid, rel, data, _ = loaded
     f = Fields(data, f"source '{sid}'", errors)
-    f.check_keys({"label", "kind", "perspective"},
-                 {"title", "short_title", "outlet", "authors", "editors", "published", "url",
-                  "accessed", "notes", "viewpoint"})
+    f.check_keys({"label", "kind"},
+                 {"perspective", "title", "short_title", "outlet", "authors", "editors",
+                  "published", "url", "accessed", "notes", "viewpoint"})
     url = f.text("url")
     if url is not None and not url.startswith("https://"):
         f.fail("url", f"'url' of source '{sid}' must start with https://: give the article's "
@@ -345,8 +345,10 @@ def load_source(doc: Document, rel: str, sid: str, txt_rel: str, text: bytes | C
                                             Origin(txt_rel, 1, 1)))
     label = f.text("label", required=True)
     kind = f.choice("kind", SOURCE_KINDS, required=True)
-    perspective = f.text("perspective", required=True)
-    if label is None or kind is None or perspective is None:
+    # Optional until a block cites the source (balance.check_viewpoints): an imported or
+    # ingested source waits for the editor's own description, never a placeholder's.
+    perspective = f.text("perspective") or None
+    if label is None or kind is None:
         return None
     return Source(
         id=sid,

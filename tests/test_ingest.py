@@ -235,6 +235,16 @@ def test_proposals_verify_once_moved_into_blocks(project: Path, cli) -> None:
     assert len(chosen) == 2
     (project / "content" / "blocks" / "accepted.yaml").write_text(
         "".join(f"- id: {c.rstrip()}\n\n" for c in chosen), encoding="utf-8")
+    # a cited source needs the editor's description, which ingest leaves empty
+    source = project / "content" / "sources" / "mines-2025.yaml"
+    cited = cli(project, "check")
+    assert cited.code == 1
+    assert ("content/sources/mines-2025.yaml:1:1: source 'mines-2025' is cited by block "
+            "'mines-2025-fact-1'") in cited.err
+    text = source.read_text(encoding="utf-8")
+    assert text.count("\nperspective:\n") == 1
+    source.write_text(text.replace("\nperspective:\n", "\nperspective: news report\n"),
+                      encoding="utf-8")
     checked = cli(project, "check")
     assert checked.code == 0, checked.err
     assert "6 blocks" in checked.out and "5 quotes verified" in checked.out

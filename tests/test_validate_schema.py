@@ -314,8 +314,10 @@ def test_missing_source_metadata_key(project: Path, cli) -> None:
     edit(project, SOURCE, "perspective: \"local news report giving the authority's figures and "
                           "its critics' view\"\n", "")
     assert_fails(cli(project, "check"), project,
-                 "content/sources/harbour-report.yaml:1:1: source 'harbour-report' is missing "
-                 "required key 'perspective': add the line 'perspective: ...'")
+                 "content/sources/harbour-report.yaml:1:1: source 'harbour-report' is cited by "
+                 "block 'boats-first-year' (content/blocks/harbour.yaml:1:3) but has no "
+                 "'perspective': write how the source sees the question in your own words as "
+                 "'perspective:'")
 
 
 @pytest.mark.parametrize(("old", "new", "line"), [
