@@ -175,7 +175,7 @@ def load_content(root: Path, trees: tuple[Path, ...] | None = None, *,
             briefs[brief.id] = brief
     # When a block file cannot be read at all, every id in it would be reported as unknown too.
     cross_check(blocks, declared if all_block_files_read else None, briefs, errors)
-    check_viewpoints(sources, blocks, perspectives, perspectives_at, errors)
+    check_viewpoints(sources, blocks, perspectives, perspectives_at, errors, warnings)
     # checked against the claims of every block
     resolutions = _guard(errors, lambda: load_resolutions(root, blocks, errors)) or ()
     errors.raise_if_any()

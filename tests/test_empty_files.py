@@ -48,7 +48,7 @@ def test_build_prints_the_warnings_and_still_succeeds(project: Path, cli) -> Non
     (BRIEF, "the file is empty: a brief file must be a mapping of key: value lines; write its "
             "title, date, audiences and sections, or delete the file"),
     (SOURCE, "the file is empty: a source file must be a mapping of key: value lines; write "
-             "its label, kind and perspective, or delete the file"),
+             "its label and kind, or delete the file"),
     ("templates/ngo/audience.yaml", "the file is empty: audience.yaml must be a mapping of "
                                     "key: value lines; write its label, citation_style and "
                                     "notes"),
