@@ -758,6 +758,33 @@ def timed_process(argv: list[str], env: dict[str, str] | None = None) -> tuple[f
     return seconds, children_cpu() - cpu
 
 
+RSS_PROBE = """
+import json, resource, sys
+from pathlib import Path
+from briefsmith import pipeline
+from briefsmith.rebuild import BuildRequest
+result = pipeline.build(Path(sys.argv[1]), Path(sys.argv[2]),
+                        BuildRequest(formats=("pdf",), jobs=2, force=True))
+print(json.dumps({"outputs": len(result.outputs),
+                  "main": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "child": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
+def peak_rss(project: Path, out: Path) -> None:
+    """Peak resident memory of the build's main process and of its largest worker. The workers
+    are forked and reaped before the probe asks, so RUSAGE_CHILDREN's maximum is the largest
+    worker's (or a pandoc it ran, if that were larger); Linux reports kilobytes."""
+    run = subprocess.run([sys.executable, "-c", RSS_PROBE, str(project), str(out)],
+                         capture_output=True, text=True, check=False, cwd=project)
+    if run.returncode != 0:
+        row("g", "peak RSS per worker", f"not measured: {run.stderr.strip()[-200:]}")
+        return
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    row("g", f"peak RSS, largest worker (-j 2, {got['outputs']} PDFs)",
+        f"{got['child'] / 1024:.0f} MB (main process {got['main'] / 1024:.0f} MB)")
+
+
 def part_g(work: Path, reps: int) -> None:
     """Font programs per PDF; one brief's per-page time against bare WeasyPrint on a plain
     document of the same text; one brief built alone against pandoc -> bare WeasyPrint."""
@@ -777,6 +804,8 @@ def part_g(work: Path, reps: int) -> None:
         f"<= {FONT_PROGRAMS_TARGET}", at_most(most, FONT_PROGRAMS_TARGET))
     row("g", "variable fonts embedded (all PDFs)", str(variable), "0",
         "met" if variable == 0 else "NOT met")
+
+    peak_rss(project, work / "g-rss")
 
     # the brief's own HTML output, for the plain document's text and for pandoc
     checked(build_py(project, "build", G_BRIEF, "--audience", G_AUDIENCE, "--format", "html",
