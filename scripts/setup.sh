@@ -49,7 +49,10 @@ extras="."
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ] \
    || ! grep -qxF -e "$extras" -e ".[test,dev]" "$stamp"; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e "$extras"
+  # setuptools warns on every editable install that a folder named like the package may shadow
+  # it: here that folder is the package itself, so the screenful says nothing to a new user.
+  PYTHONWARNINGS="ignore:Editable installation" \
+    .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e "$extras"
   echo "$extras" > "$stamp"
 fi
 
