@@ -12,15 +12,10 @@ salt, no date, glyphs as paths from the vendored fonts) so the same spec gives t
 
 from __future__ import annotations
 
-import atexit
 import base64
 import functools
-import hashlib
 import io
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,9 +23,11 @@ from typing import TYPE_CHECKING, Any
 from .citations import normalise
 from .errors import CitationError, Collector, ContentError, printable
 from .fidelity import numbers, qualifier_before
-from .fonts import FONTS_DIR
+from .font_instances import ensure, folder
+from .freshness import sha256
 from .load import YList, YMap
 from .models import Block, ChartPoint, CiteRef, Content
+from .output import write_atomic
 
 if TYPE_CHECKING:
     from .validate import Fields
@@ -149,13 +146,17 @@ def spec(block: Block) -> dict[str, object]:
                        for p in block.points]}
 
 
-def spec_key(block: Block) -> str:
-    """The cache key: the spec, this module's code and the matplotlib version that draws."""
+@functools.cache
+def _drawer_version() -> str:
+    """This module's code, the matplotlib that draws and the fonts it draws with: once."""
     from importlib.metadata import version
 
-    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    text = json.dumps([spec(block), code, version("matplotlib")], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return f"{sha256(Path(__file__).read_bytes())}:{version('matplotlib')}:{folder().name}"
+
+
+def spec_key(block: Block) -> str:
+    """The cache key: the spec and what draws it."""
+    return sha256(json.dumps([spec(block), _drawer_version()], sort_keys=True).encode())
 
 
 def chart_svg(block: Block, cache: Path | None = None, *, write: bool = True) -> bytes:
@@ -172,10 +173,7 @@ def chart_svg(block: Block, cache: Path | None = None, *, write: bool = True) ->
             return data
     data = _draw(spec_json)
     if write and cache.parent.is_dir() and not cache.is_symlink():
-        cache.mkdir(exist_ok=True)
-        temp = path.with_suffix(f".{os.getpid()}.tmp")
-        temp.write_bytes(data)
-        os.replace(temp, path)  # a reader never sees half a file
+        write_atomic(path, data)  # a reader never sees half a file
     return data
 
 
@@ -200,8 +198,9 @@ def _draw(spec_json: str) -> bytes:
     labels = [p[0] for p in data["points"]]
     values = [float(p[1]) for p in data["points"]]
     shown = [_written(p[1], p[2], p[3]) for p in data["points"]]
-    chars = "".join(sorted(set("".join(labels + shown) + (data["axis"] or "") + _DIGITS)))
-    font = font_manager.FontProperties(fname=_regular_font(chars))
+    # the renderer's own static Regular: matplotlib would draw the variable font at its default
+    # instance, ExtraLight, too thin at chart size
+    font = font_manager.FontProperties(fname=str(ensure() / "SourceSans3-Regular.ttf"))
     style: Any = {"svg.fonttype": "path", "svg.hashsalt": "briefsmith", "font.size": 10,
              "axes.edgecolor": INK, "text.color": INK, "axes.labelcolor": INK,
              "xtick.color": INK, "ytick.color": INK, "axes.spines.top": False,
@@ -230,33 +229,6 @@ def _draw(spec_json: str) -> bytes:
         out = io.BytesIO()
         fig.savefig(out, format="svg", metadata={"Date": None})
     return out.getvalue()
-
-
-_DIGITS = "0123456789,.%- "
-
-
-@functools.lru_cache(maxsize=8)
-def _regular_font(chars: str) -> str:
-    """The vendored Source Sans 3 at weight 400, cut to the characters a chart shows, as a
-    static font file. matplotlib draws a variable font at its default instance, which for this
-    one is ExtraLight (200), too thin at chart size; instancing the whole font takes many
-    seconds, a few dozen glyphs a fraction of that. Written to a private temporary folder,
-    removed at exit."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-    from fontTools.varLib.instancer import instantiateVariableFont
-
-    font = TTFont(FONTS_DIR / "SourceSans3-Roman-VF.ttf", lazy=True)
-    cutter = subset.Subsetter(subset.Options(layout_features=["kern", "liga"], name_IDs=["*"],
-                                             notdef_outline=True))
-    cutter.populate(text=chars)
-    cutter.subset(font)
-    font = instantiateVariableFont(font, {"wght": 400})
-    folder = tempfile.mkdtemp(prefix="briefsmith-chart-font-")
-    atexit.register(shutil.rmtree, folder, True)
-    path = os.path.join(folder, "SourceSans3-Regular.ttf")
-    font.save(path)
-    return path
 
 
 def _written(number: str, qualifier: str | None, unit: str | None) -> str:

@@ -597,7 +597,7 @@ def _serve(root: Path, override: Path | None, args: argparse.Namespace) -> int:
 def _watch(root: Path, override: Path | None, args: argparse.Namespace) -> int:
     """Poll the project's files and rebuild on change. Polling needs no extra dependency and
     costs a few milliseconds per look for a project of this size."""
-    from .freshness import Digests
+    from .freshness import snapshot
 
     out_dir = (root / "output").resolve()
     build_args = ["build", "--format", args.format]
@@ -607,10 +607,7 @@ def _watch(root: Path, override: Path | None, args: argparse.Namespace) -> int:
     last = None
     print(f"watching {root} (Ctrl-C to stop)", file=sys.stderr)
     while True:
-        digests = Digests(root, out_dir, [override] if override else [])
-        snap = [digests.tree(root / name) for name in ("briefs", "content", "templates", "csl")]
-        snap.append(digests.file(root / "briefsmith.yaml"))
-        digests.save()
+        snap = snapshot(root, out_dir, override)
         if snap != last:
             last = snap
             progress = Progress()

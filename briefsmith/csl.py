@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import re
 import subprocess
 import tempfile
@@ -167,12 +166,11 @@ def format_citations(occurrences: list[tuple[Citation, ...]], style: Path, langu
     )
     result = Formatted(kind, citations, bibliography)
     if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"class": kind, "citations": list(citations),
-                                   "bibliography": [list(b) for b in bibliography]}),
-                       encoding="utf-8")
-        os.replace(tmp, cached)
+        from .output import write_atomic
+
+        write_atomic(cached, json.dumps({"class": kind, "citations": list(citations),
+                                         "bibliography": [list(b) for b in bibliography]}
+                                        ).encode("utf-8"))
     return result
 
 

@@ -24,7 +24,6 @@ import hashlib
 import io
 import json
 import mimetypes
-import os
 import re
 import subprocess
 import tempfile
@@ -252,8 +251,8 @@ def _pandoc(args: list[str], origin: Origin | None) -> bytes:
         last = err.strip().splitlines()
         raise RenderError("pandoc failed to write the Word document: "
                           f"{last[-1] if last else 'exit ' + str(proc.returncode)}", origin)
-    if "Could not fetch resource" in err or "Could not convert image" in err:
-        line = next(x for x in err.splitlines() if "resource" in x or "image" in x)
+    failures = ("Could not fetch resource", "Could not convert image")
+    if line := next((x for x in err.splitlines() if any(f in x for f in failures)), None):
         raise RenderError(f"an image could not be put in the Word document: {line.strip()}",
                           origin)
     return proc.stdout
@@ -270,8 +269,8 @@ def reference_doc(style: HouseStyle, cache_dir: Path | None, work: Path) -> Path
         [asdict(style), version("pypandoc_binary"), pandoc_path(),
          hashlib.sha256(Path(__file__).read_bytes()).hexdigest()], sort_keys=True).encode()
     ).hexdigest()
-    # `<hash>.docx`, written through `<hash>.<pid>.tmp`: the name output.remove_stale_temp
-    # knows as Briefsmith's own, so a killed build's half-written file is cleared
+    # written by output.write_atomic, whose temporary names remove_stale_temp knows as
+    # Briefsmith's own, so a killed build's half-written file is cleared
     cached = cache_dir / f"{key}.docx" if cache_dir else None
     if cached is not None and cached.is_file():
         return cached
@@ -285,10 +284,9 @@ def reference_doc(style: HouseStyle, cache_dir: Path | None, work: Path) -> Path
         path = work / "reference.docx"
         path.write_bytes(data)
         return path
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, cached)
+    from .output import write_atomic
+
+    write_atomic(cached, data)
     return cached
 
 

@@ -241,3 +241,13 @@ def _installed_versions() -> dict[str, str]:
                 project, _, version = name[: -len(".dist-info")].rpartition("-")
                 versions.setdefault(_normal(project), version)
     return versions
+
+
+def snapshot(root: Path, out_dir: Path, override: Path | None) -> tuple[str | None, ...]:
+    """What `watch` and `serve` compare between two looks: every file of the project (output/
+    and tool folders aside) and of --templates, so a logo, a house template folder or a
+    per-brief template folder is seen as well as content."""
+    digests = Digests(root, out_dir, [override] if override else [])
+    snap = (digests.tree(root), digests.tree(override) if override else None)
+    digests.save()
+    return snap

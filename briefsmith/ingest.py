@@ -14,10 +14,8 @@ replaced without `force`.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,10 +24,10 @@ from .errors import ContentError, OutputError
 from .models import Origin, relpath
 from .pagemeta import Decoded, PageMeta, decode_page, looks_like_html, read_meta
 from .paths import inside
+from .references import MAX_ID, slug, yaml_scalar
 from .validate import ID_RE
 
 MAX_PAGE_BYTES = 50_000_000
-MAX_ID = 60
 # Left empty: only the editor can describe it, and `check` warns until a block cites the source.
 PERSPECTIVE_TODO = "perspective:"
 # Characters that format a page but are not text: a quote could never be typed with them.
@@ -125,26 +123,6 @@ def review_lines(paragraphs: list[str], rel: str) -> list[str]:
 
 # --- ids and files -----------------------------------------------------------------------------
 
-def slug(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    words = re.findall(r"[a-z0-9]+", folded.lower())
-    out = ""
-    for word in words:
-        if len(out) + len(word) + 1 > MAX_ID:
-            break
-        out = f"{out}-{word}" if out else word
-    return out
-
-
-def _scalar(value: Any) -> str:
-    """A YAML scalar that reads back exactly: null, or a double-quoted string."""
-    if value is None:
-        return "null"
-    text = json.dumps(str(value), ensure_ascii=False)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace(
-        "\u0085", "\\u0085")
-
-
 def source_yaml(meta: PageMeta, label: str, page_name: str, shown: str) -> str:
     """The source file: each field preceded by a comment saying where the page states it;
     what it does not state is `null` with a comment saying so."""
@@ -156,9 +134,9 @@ def source_yaml(meta: PageMeta, label: str, page_name: str, shown: str) -> str:
     def put(key: str, value: Any, where: str | None) -> None:
         lines.append(f"# {key}: {where}" if where else f"# {key}: not stated on the page")
         if isinstance(value, list):
-            lines.append(f"{key}: [{', '.join(_scalar(v) for v in value)}]")
+            lines.append(f"{key}: [{', '.join(yaml_scalar(v) for v in value)}]")
         else:
-            lines.append(f"{key}: {_scalar(value)}")
+            lines.append(f"{key}: {yaml_scalar(value)}")
 
     put("title", meta.title, meta.sources.get("title"))
     put("label", label, "the title" if meta.title else "the saved file's name (no title)")
@@ -176,15 +154,9 @@ def source_yaml(meta: PageMeta, label: str, page_name: str, shown: str) -> str:
 
 
 def _write(path: Path, data: bytes, force: bool) -> None:
-    if force:
-        from .output import write_atomic
+    from .output import create_new, write_atomic
 
-        write_atomic(path, data)
-        return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-                 | getattr(os, "O_CLOEXEC", 0), 0o644)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    (write_atomic if force else create_new)(path, data)
 
 
 # --- proposals ---------------------------------------------------------------------------------
@@ -247,7 +219,7 @@ def proposals_yaml(sid: str, paragraphs: list[str]) -> tuple[str, int]:
                 facts += 1
                 year = re.search(r"\b(?:19|20)\d\d\b", sentence)
                 lines += [f"- id: {sid[:MAX_ID - 8].rstrip('-')}-fact-{facts}", "  type: fact",
-                          f"  text: {_scalar(sentence)}", f"  figure: {_scalar(figure)}"]
+                          f"  text: {yaml_scalar(sentence)}", f"  figure: {yaml_scalar(figure)}"]
                 if year:
                     lines += ["  # as_of: a guess from the year the sentence names: check what "
                               "period the figure describes", f"  as_of: \"{year.group(0)}\""]
@@ -255,7 +227,7 @@ def proposals_yaml(sid: str, paragraphs: list[str]) -> tuple[str, int]:
                     lines.append("  # as_of: required: add the period the figure describes "
                                  "(\"YYYY\", \"YYYY-MM\" or \"YYYY-MM-DD\")")
                 lines += ["  cites:", f"    - source: {sid}",
-                          f"      quote: {_scalar(sentence)}", ""]
+                          f"      quote: {yaml_scalar(sentence)}", ""]
                 count += 1
             for match in _QUOTED.finditer(sentence):
                 words = match.group(1).strip().rstrip(",")
@@ -264,15 +236,15 @@ def proposals_yaml(sid: str, paragraphs: list[str]) -> tuple[str, int]:
                 quotes += 1
                 speaker = _speaker(sentence[:match.start()], sentence[match.end():])
                 lines += [f"- id: {sid[:MAX_ID - 9].rstrip('-')}-quote-{quotes}", "  type: quote",
-                          f"  words: {_scalar(words)}"]
+                          f"  words: {yaml_scalar(words)}"]
                 if speaker:
                     lines.append("  # speaker: UNCERTAIN: guessed from the words around the "
                                  "quotation; check who said it")
                 else:
                     lines.append("  # speaker: required: the text does not say who said it "
                                  "in this sentence; find out, or drop the block")
-                lines += [f"  speaker: {_scalar(speaker)}", "  cites:", f"    - source: {sid}",
-                          f"      quote: {_scalar(sentence)}", ""]
+                lines += [f"  speaker: {yaml_scalar(speaker)}", "  cites:", f"    - source: {sid}",
+                          f"      quote: {yaml_scalar(sentence)}", ""]
                 count += 1
     return "\n".join(lines).rstrip("\n") + "\n", count
 

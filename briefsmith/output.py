@@ -26,7 +26,8 @@ from .select import Selection
 
 LOCK_NAME = ".briefsmith.lock"
 # Temporary files Briefsmith itself writes, each naming the process that writes it:
-# `.<file name>.<pid>.<random>.tmp` (write_atomic) and `<hash>.<pid>.tmp` (the citation cache).
+# `.<file name>.<pid>.<random>.tmp` (write_atomic) and `<hash>.<pid>.tmp` (the caches of
+# earlier versions, which wrote their own).
 _OWN_TEMP = re.compile(r"\..+\.(\d+)\.[a-z0-9_]{8}\.tmp|[0-9a-f]{64}\.(\d+)\.tmp")
 # The signals that stop a build: Ctrl-C and the polite kill of a service manager or CI runner.
 INTERRUPTS = frozenset({signal.SIGINT, signal.SIGTERM})
@@ -115,6 +116,20 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def create_new(path: Path, data: bytes) -> None:
+    """A file the user's own files must never be confused with: created only if nothing is at
+    `path`, not even a dangling link (FileExistsError), and removed again if the write fails,
+    so that the next attempt is not refused by a half-written file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+                 | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def _umask() -> int:

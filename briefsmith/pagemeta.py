@@ -294,10 +294,13 @@ def read_meta(html: str, decoded: Decoded) -> PageMeta:
         put("authors", _names([v for _, v in metas(*names)]), f"meta {names[0]}")
     # the page itself
     canonical = tree.xpath('//link[@rel="canonical"]/@href')
-    if canonical and "url" in meta.sources and meta.sources["url"].startswith("meta"):
+    href = _clean(canonical[0]) if canonical else None
+    if href and href.startswith("https://") and meta.sources.get("url", "").startswith("meta"):
         # a canonical link is the page's own statement of its address: it wins over og:url
+        # (only a usable one: a relative or empty link must not push out a good og:url)
         del meta.sources["url"]
-    put("url", _clean(canonical[0]) if canonical else None, "<link rel=canonical>")
+        meta.url = None
+    put("url", href, "<link rel=canonical>")
     bylines = tree.xpath('//*[@rel="author"] | //*[@itemprop="author"] | //*[contains('
                          'concat(" ", normalize-space(@class), " "), " byline ")] | //*[contains('
                          'concat(" ", normalize-space(@class), " "), " author ")]')

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -44,19 +45,15 @@ FINDINGS_FILE = CACHE_DIR / "fidelity.json"
 FORMAT = 1
 MAX_BYTES = 64_000_000  # far more than any real project's entries; a bigger file is ignored
 
-_CODE: str | None = None
-
-
+@functools.cache
 def code_version() -> str:
-    """The hash of Briefsmith's code and of the Unicode tables normalisation uses, so a change
-    to the matching or checking rules (or a Python with other tables) checks again."""
-    global _CODE
-    if _CODE is None:
-        code = hashlib.sha256(f"{sys.version}\0{unicodedata.unidata_version}".encode())
-        for path in sorted(Path(__file__).parent.glob("*.py")):
-            code.update(path.name.encode() + b"\0" + path.read_bytes())
-        _CODE = code.hexdigest()
-    return _CODE
+    """Briefsmith's code (as the build's own records hash it) and the Unicode tables
+    normalisation uses, so a change to the matching or checking rules (or a Python with other
+    tables) checks again."""
+    from .freshness import code_version as build_code
+
+    return hashlib.sha256(f"{build_code()}\0{sys.version}\0{unicodedata.unidata_version}"
+                          .encode()).hexdigest()
 
 
 def source_hash(paragraphs: tuple[str, ...]) -> str:

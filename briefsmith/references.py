@@ -23,6 +23,7 @@ from typing import Any
 from .errors import Collector, ContentError, OutputError, printable
 from .load import decode_utf8, parse_text, relpath
 from .models import SOURCE_KINDS, Origin
+from .output import create_new
 from .paths import inside
 from .validate import DATE_RE, FULL_DATE_RE, ID_RE, Fields
 
@@ -580,7 +581,7 @@ def plan(records: Sequence[Record], sources_dir: Path) -> list[Planned]:
 
 # --- writing -----------------------------------------------------------------------------------
 
-def _scalar(value: Any) -> str:
+def yaml_scalar(value: Any) -> str:
     """A YAML scalar that reads back exactly: null, or a double-quoted string. JSON's string
     escapes are YAML's; line and paragraph separators are escaped too, as YAML folds them."""
     if value is None:
@@ -601,9 +602,9 @@ def source_yaml(fields: dict[str, Any], comments: Sequence[str] = ()) -> str:
         if key == "perspective" and value is None:
             lines.append(PERSPECTIVE_HELP)
         if isinstance(value, (list, tuple)):
-            lines.append(f"{key}: [{', '.join(_scalar(v) for v in value)}]")
+            lines.append(f"{key}: [{', '.join(yaml_scalar(v) for v in value)}]")
         else:
-            lines.append(f"{key}: {_scalar(value)}")
+            lines.append(f"{key}: {yaml_scalar(value)}")
     return "\n".join(lines) + "\n"
 
 
@@ -612,15 +613,7 @@ def write_source_yaml(path: Path, fields: dict[str, Any], comments: Sequence[str
     to str, None or a list of str), never replacing anything: FileExistsError if the path
     exists, even as a dangling link. Meant to be shared by every command that writes source
     metadata; the caller checks `fields` first (see `check_fields`)."""
-    data = source_yaml(fields, comments).encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-                 | getattr(os, "O_CLOEXEC", 0), 0o644)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    create_new(path, source_yaml(fields, comments).encode("utf-8"))
 
 
 def check_fields(fields: dict[str, Any], sid: str, rel: str) -> list[str]:

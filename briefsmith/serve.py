@@ -35,6 +35,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import preview
 from .errors import BriefsmithError, OutputError
+from .freshness import snapshot
 from .output import remove_stale_temp, signals_deferred
 from .paths import open_inside
 
@@ -232,22 +233,11 @@ class Hub:
 # --------------------------------------------------------------------------- watch and build
 
 
-def _snapshot(root: Path, out_dir: Path, override: Path | None) -> tuple[str | None, ...]:
-    """Every file of the project (output/ and tool folders aside) and of --templates: a
-    logo, a house template folder or a per-brief template folder is seen as well as content."""
-    from .freshness import Digests
-
-    digests = Digests(root, out_dir, [override] if override else [])
-    snap = (digests.tree(root), digests.tree(override) if override else None)
-    digests.save()
-    return snap
-
-
 def _watch(root: Path, out_dir: Path, override: Path | None, stop: threading.Event,
            changed: threading.Event, first: tuple[str | None, ...]) -> None:
     last = first
     while not stop.wait(POLL_SECONDS):
-        snap = _snapshot(root, out_dir, override)
+        snap = snapshot(root, out_dir, override)
         if snap != last:
             last = snap
             changed.set()
@@ -366,7 +356,7 @@ class PreviewServer(ThreadingHTTPServer):
         while the project does not load, the last listing that did."""
         from .pipeline import load_project
 
-        snap = _snapshot(self.root, self.out_dir, self.override)
+        snap = snapshot(self.root, self.out_dir, self.override)
         with self._index_lock:
             if self._index is not None and self._index[0] == snap:
                 return list(self._index[1])
@@ -506,7 +496,7 @@ def serve(root: Path, override: Path | None, port: int, audience: str | None,
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
     hub = Hub()
     stop, changed = threading.Event(), threading.Event()
-    first = _snapshot(root, out_dir, override)
+    first = snapshot(root, out_dir, override)
     changed.set()  # the first build: whatever is stale since the last one
     try:
         server = PreviewServer(port, root, out_dir, override, audience, hub)

@@ -284,3 +284,18 @@ def test_saved_page_allows_reextraction_without_the_original(project: Path, cli,
     again = cli(project, "ingest", str(kept), "--id", "mines", "--force")
     assert again.code == 0, again.err
     assert lines(sources(project) / "mines.txt") == NEWS_TEXT
+
+
+@pytest.mark.parametrize(("canonical", "expected"), [
+    ('<link rel="canonical" href="/world/mines">', "https://www.example.test/world/mines-og"),
+    ('<link rel="canonical" href="">', "https://www.example.test/world/mines-og"),
+    ('<link rel="canonical" href="https://www.example.test/world/mines">',
+     "https://www.example.test/world/mines"),
+])
+def test_only_a_usable_canonical_link_replaces_og_url(canonical: str, expected: str) -> None:
+    from briefsmith.pagemeta import decode_page, read_meta
+
+    page = (f'<html><head><meta property="og:url" content="https://www.example.test/world/'
+            f'mines-og">{canonical}</head><body><p>Text.</p></body></html>').encode()
+    meta = read_meta(page.decode(), decode_page(page, "page.html"))
+    assert meta.url == expected
