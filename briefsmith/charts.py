@@ -177,6 +177,11 @@ def chart_svg(block: Block, cache: Path | None = None, *, write: bool = True) ->
     return data
 
 
+# What check's dry render shows for a chart (render.dry_render): an empty picture.
+NOT_DRAWN = "data:image/svg+xml;base64," + base64.b64encode(
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>').decode("ascii")
+
+
 def chart_url(block: Block, cache: Path | None = None, *, write: bool = True) -> str:
     """The chart as a data: URL: one file for HTML, the renderer's own SVG reader for PDF, an
     embedded picture for Word (docx.py converts SVG data: images)."""

@@ -20,7 +20,7 @@ that is where framing the passages do not state belongs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -896,18 +896,37 @@ def check_block(block: Block, passages: Sequence[Passage]) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
-def fidelity_warnings(content: Content, cache: FindingCache | None = None) -> list[str]:
+def fidelity_warnings(content: Content, cache: FindingCache | None = None,
+                      compared: Mapping[str, list[str]] | None = None) -> list[str]:
     """Every block's drift from its verified passages, in block order (issue 9). With a
     cache, a block unchanged since the last check (and its quotes and sources) is not compared
-    again (briefsmith/quotecache.py says what the key covers)."""
+    again (briefsmith/quotecache.py says what the key covers). `compared`: lines already
+    worked out elsewhere (check runs `compare_blocks` in its workers), by block id."""
     out: list[str] = []
     for block in content.blocks.values():
         citations = content.citations.get(block.id, ())
         key = cache.block_key(block, citations) if cache is not None else None
         lines = cache.get(key) if cache is not None and key is not None else None
         if lines is None:
-            lines = check_block(block, [Passage.of(c.quote, c.source) for c in citations])
+            lines = (compared[block.id] if compared is not None and block.id in compared
+                     else _check_cited(content, block))
             if cache is not None and key is not None:
                 cache.put(key, lines)
         out += lines
     return out
+
+
+def uncompared(content: Content, cache: FindingCache) -> list[str]:
+    """The ids of the blocks the cache has no lines for: what is left to compare."""
+    return [block.id for block in content.blocks.values()
+            if cache.get(cache.block_key(block, content.citations.get(block.id, ()))) is None]
+
+
+def compare_blocks(content: Content, ids: Sequence[str]) -> dict[str, list[str]]:
+    """check_block for some blocks: the part of `fidelity_warnings` a worker can do."""
+    return {block_id: _check_cited(content, content.blocks[block_id]) for block_id in ids}
+
+
+def _check_cited(content: Content, block: Block) -> list[str]:
+    return check_block(block, [Passage.of(c.quote, c.source)
+                               for c in content.citations.get(block.id, ())])

@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from types import TracebackType
@@ -109,43 +109,72 @@ def run_all(fn: Callable[[dict[str, Any], Any], T], state: dict[str, Any],
             ) -> list[T | BriefsmithError]:
     """Results in task order; an error for a task is returned in its place, not raised.
     `on_done(index, outcome, seconds)` is called as each task finishes, in finishing order."""
-    if not tasks:
-        return []
-    context = multiprocessing.get_context("fork")
-    processes = max(1, min(jobs, len(tasks)))
-    results: list[T | BriefsmithError] = []
-    with signals_deferred():  # see _init_worker
-        pool = context.Pool(processes, _init_worker, (state, MEMORY_MB), maxtasksperchild=None)
-    try:
-        def report(index: int) -> Callable[[tuple[T | BriefsmithError, float]], None]:
-            return lambda done: on_done(index, *done) if on_done else None
+    with Workers(fn, state, tasks, jobs, labels, on_done) as workers:
+        return workers.results(range(len(tasks)))
 
-        pending: list[AsyncResult[tuple[T | BriefsmithError, float]]] = [
-            pool.apply_async(_call, (fn, task), callback=report(i))
-            for i, task in enumerate(tasks)]
-        stopped = False
-        for label, job in zip(labels, pending, strict=True):
-            if stopped:
+
+class Workers:
+    """Tasks started in worker processes on entry, their results collected later, in any
+    order: so the parent can do its own part of the work (the build runs check's findings)
+    while the workers render. Leaving the block stops every worker, finished or not."""
+
+    def __init__(self, fn: Callable[[dict[str, Any], Any], T], state: dict[str, Any],
+                 tasks: Sequence[Any], jobs: int, labels: Sequence[str],
+                 on_done: Callable[[int, T | BriefsmithError, float], None] | None = None):
+        self.fn, self.state, self.tasks, self.jobs = fn, state, tasks, jobs
+        self.labels, self.on_done = labels, on_done
+        self.pool: Pool | None = None
+        self.pending: list[AsyncResult[tuple[Any, float]]] = []
+        self.stopped = False
+
+    def __enter__(self) -> Workers:
+        if not self.tasks:
+            return self
+        context = multiprocessing.get_context("fork")
+        processes = max(1, min(self.jobs, len(self.tasks)))
+        with signals_deferred():  # see _init_worker
+            self.pool = context.Pool(processes, _init_worker, (self.state, MEMORY_MB),
+                                     maxtasksperchild=None)
+
+        def report(index: int) -> Callable[[tuple[Any, float]], None]:
+            return lambda done: self.on_done(index, *done) if self.on_done else None
+
+        self.pending = [self.pool.apply_async(_call, (self.fn, task), callback=report(i))
+                        for i, task in enumerate(self.tasks)]
+        return self
+
+    def results(self, indices: Iterable[int]) -> list[Any]:
+        """The outcomes of these tasks, waiting for each. After a render over the time limit
+        the workers are stopped, and every task not yet collected is "not rendered"."""
+        results = []
+        for index in indices:
+            label = self.labels[index]
+            if self.stopped:
                 results.append(RenderError(f"{label}: not rendered: an earlier render was "
                                            "stopped"))
                 continue
             try:
-                outcome = job.get(timeout=RENDER_SECONDS)[0]
+                outcome = self.pending[index].get(timeout=RENDER_SECONDS)[0]
                 if isinstance(outcome, _WorkerFailure):
                     detail = outcome.detail
                     outcome = RenderError(f"{label}: {outcome.message}", outcome.origin)
                     outcome.detail = detail
                 results.append(outcome)
             except multiprocessing.TimeoutError:
-                _stop(pool)
-                stopped = True
+                self.stop()
                 results.append(RenderError(f"{label}: the render took longer than "
                                            f"{RENDER_SECONDS} s and was stopped: look for very "
                                            "long or deeply nested content"))
-    finally:
+        return results
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            _stop(self.pool)
+        self.stopped = True
+
+    def __exit__(self, *exc: object) -> None:
         # Also on Ctrl-C or SIGTERM: no worker may outlive the build, still rendering.
-        _stop(pool)
-    return results
+        self.stop()
 
 
 def gather(outcomes: Sequence[T | BriefsmithError],

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import logging
 import os
 import re
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,9 +49,34 @@ def _fontconfig_file() -> Path:
 def _weasyprint() -> Any:
     # fontconfig reads FONTCONFIG_FILE once, when WeasyPrint first creates its font map.
     os.environ["FONTCONFIG_FILE"] = str(_fontconfig_file())
+    if sys.platform.startswith("linux") and "weasyprint" not in sys.modules:
+        try:
+            with _sonames_only():
+                import weasyprint
+        except OSError:  # a library under a name WeasyPrint does not list: let ctypes look
+            pass
     import weasyprint  # here only: `check`, `list` and a no-op build never load it
 
     return weasyprint
+
+
+@contextmanager
+def _sonames_only() -> Iterator[None]:
+    """WeasyPrint opens each of its seven libraries by trying a list of names, the Linux
+    soname (libpango-1.0.so.0) after the Windows and generic ones. For every name dlopen does
+    not take, cffi asks `ctypes.util.find_library`, which on Linux runs ldconfig, gcc and ld:
+    about 0.3 s of subprocesses in every render process, a tenth of a one-brief build. While
+    WeasyPrint loads, that search finds nothing, so the sonames are what load; if none did,
+    the caller imports again with the real search (WeasyPrint prints its advice then)."""
+    import ctypes.util
+
+    real = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        with redirect_stdout(io.StringIO()):  # WeasyPrint's install advice, printed on failure
+            yield
+    finally:
+        ctypes.util.find_library = real
 
 
 @dataclass

@@ -14,20 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from . import pdf, rebuild
+from . import project as stage
 from .contracts import page_budget_error
 from .csl import find_style
 from .docx import render_docx
-from .errors import BriefsmithError, Problems
+from .errors import Problems
 from .freshness import Digests
 from .manifest import MANIFEST, Manifest
 from .models import relpath
 from .output import FORMATS, Output, build_lock, output_path, write_all
-from .parallel import gather, run_all
-from .project import Project, check, load_and_verify, load_project, plan, review, unlisted_audiences
+from .parallel import Workers, gather
+from .project import OutputChecks, Project, check, check_task, load_and_verify, load_project, plan
 from .rebuild import BuildRequest, BuildResult, fingerprint, output_reads, project_reads
 from .render import render_html
 from .select import Selection, select
 
+review, unlisted_audiences = stage.review, stage.unlisted_audiences  # re-exported, as before
 __all__ = ["FORMATS", "BuildRequest", "BuildResult", "Output", "Project", "build", "check",
            "fingerprint", "load_and_verify", "load_project", "output_path", "output_reads",
            "plan", "project_reads", "render_one", "review", "unlisted_audiences"]
@@ -62,55 +64,54 @@ def render_one(project: Project, selection: Selection, formats: tuple[str, ...],
     return outputs, templates.stale_overrides() + warnings
 
 
-def _render_task(state: dict[str, Any], task: rebuild.Task) -> tuple[list[Output], list[str]]:
-    """What one worker process does for one (brief, audience): everything up to the bytes."""
-    return render_one(state["project"], task.selection, task.formats, state["cache_dir"])
+def _task(state: dict[str, Any], task: Any) -> Any:
+    """A worker's job: one output rendered to its bytes, or one of check's (OutputChecks)."""
+    if isinstance(task, rebuild.Task):
+        return render_one(state["project"], task.selection, task.formats, state["cache_dir"])
+    return check_task(state, task)
 
 
 def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
           progress: Callable[[str], None] | None = None) -> BuildResult:
-    """Check, render what changed in worker processes, then write it all or nothing."""
+    """Check, render what changed in worker processes (check's own renders beside them), then
+    write it all or nothing, once everything has passed."""
     request, started = request or BuildRequest(), time.perf_counter()
     # Hashed before anything is loaded: a file saved during the build then differs from its
     # record, and the next build renders it again instead of trusting the older render.
     digests = Digests(root, out_dir, [p for p in (request.override,) if p])
     project_reads(None, root, digests, request.override)  # remembered by `digests`
-    project = check(root, request.override)
-    selections = [select(project.content, brief, aud, project.config.citation_styles)
-                  for brief, aud in plan(project.content, request.briefs, request.audience)]
-    if request.shard:
-        index, count = request.shard
-        selections = [s for s in selections if rebuild.shard_of(s, count) == index]
-    result = BuildResult(warnings=[*project.content.warnings, *project.review])
-    if request.audience is None:
-        result.warnings += unlisted_audiences(project.content)
+    project = load_project(root, request.override)
+    checks = OutputChecks(project)
+    if checks.errors:  # a citation style not found: what to render cannot be decided
+        checks.run()
+    pairs = plan(project.content, request.briefs, request.audience)
+    selections = rebuild.in_shard([select(project.content, b, a, project.config.citation_styles)
+                                   for b, a in pairs], request.shard)
     # Held from before the first render to after the last write (and taken only once the
     # request is known to be valid): a second build into the same folder stops at once.
     with build_lock(out_dir):
         manifest = Manifest.read(out_dir)
         todo = rebuild.decide(project, selections, request, manifest, digests)
-        result.skipped, result.changes = todo.skipped, todo.changes
-        labels = [f"{t.selection.brief.id} ({t.selection.audience.name})" for t in todo.tasks]
-
-        def done(index: int, outcome: object, seconds: float) -> None:
-            if progress is not None:
-                state = "failed" if isinstance(outcome, BriefsmithError) else "built"
-                progress(f"[{index + 1}/{len(labels)}] {state} {labels[index]} "
-                         f"({', '.join(todo.tasks[index].formats)}) in {seconds:.1f} s")
-
+        result = BuildResult(skipped=todo.skipped, changes=todo.changes)
+        jobs = request.jobs or os.cpu_count() or 1
+        order = todo.alongside(checks.tasks, checks.labels, jobs)
         state = {"project": project, "cache_dir": out_dir / ".cache" / "citeproc"}
-        outcomes = run_all(_render_task, state, todo.tasks, request.jobs or os.cpu_count() or 1,
-                           labels, done)
+        with Workers(_task, state, order.tasks, jobs, order.labels,
+                     todo.reporter(order, progress)) as workers:
+            checks.compile()  # in this process, while the workers render
+            checks.collect(range(len(checks.tasks)), workers.results(order.extra))
+            checks.finish()  # raises what `check` would: nothing is written
+            outcomes = workers.results(order.renders)
         rendered, errors = gather(outcomes, [t.selection.brief.origin for t in todo.tasks])
         result.failed = len(todo.tasks) - len(rendered)
         if errors:
             raise Problems(errors)
+        result.warnings = checks.warnings(all_audiences=request.audience is None)
         for outputs, warnings in rendered:
             result.outputs.extend(outputs)
             result.warnings.extend(w for w in warnings if w not in result.warnings)
-        files = {o.path: o.data for o in result.outputs}
-        files[Path(MANIFEST)] = rebuild.record(manifest, todo, result.outputs, project,
-                                               digests, out_dir, request)
+        files = {**{o.path: o.data for o in result.outputs}, Path(MANIFEST): rebuild.record(
+            manifest, todo, result.outputs, project, digests, out_dir, request)}
         write_all(out_dir, files, locked=True)
         digests.save()
     result.seconds = time.perf_counter() - started

@@ -10,11 +10,11 @@ found and read; validate.py checks what they say.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from .balance import check_viewpoints
 from .charts import verify_values
@@ -24,7 +24,7 @@ from .conflicts import load_resolutions, review_warnings
 from .contracts import contract_findings
 from .csl import find_style
 from .errors import BriefsmithError, Collector, ContentError, Problems
-from .fidelity import fidelity_warnings
+from .fidelity import compare_blocks, fidelity_warnings, uncompared
 from .figures import attach_images
 from .fonts import uncovered_characters
 from .load import empty_file_warning, load_document
@@ -34,7 +34,7 @@ from .parallel import run_all
 from .paths import read_inside
 from .quotecache import FindingCache, QuoteCache
 from .render import dry_render
-from .select import select
+from .select import Selection, select
 from .templates import BUILTIN, TemplateChain, chain_for, compile_errors, template_trees
 from .validate import (
     cross_check,
@@ -229,65 +229,136 @@ def load_project(root: Path, override: Path | None = None,
 def check(root: Path, override: Path | None = None, write_caches: bool = False) -> Project:
     """Load, validate and verify everything; resolve every output's citation style; compile
     every template and render every output's HTML in memory, so that what would fail the build
-    fails `check` (CI's gate) too, short of pandoc and WeasyPrint. Writes nothing, but with
-    `write_caches` (the `check` command), once it passed, its caches into an output/.cache/
-    folder a build made (quotecache.py); a build reads them only."""
+    fails `check` (CI's gate) too, short of pandoc, matplotlib and WeasyPrint. Writes nothing,
+    but with `write_caches` (the `check` command), once it passed, its caches into an
+    output/.cache/ folder a build made (quotecache.py); a build reads them only."""
     quotes = QuoteCache(root)
     project = load_project(root, override, quotes)
-    content = project.content
-    errors = Collector()
-    selections = []
-    for brief in content.briefs.values():
-        for name in brief.audiences:
-            audience = content.audiences[name]
-            selection = select(content, brief, audience, project.config.citation_styles)
-            selections.append(selection)
-            try:
-                find_style(selection.style, root, project.chain(brief, audience).folders)
-            except BriefsmithError as exc:
-                errors.add(ContentError(exc.message, brief.origin))
-    # An audience no brief uses yet is compiled too: the first brief that names it would fail.
-    trees = template_trees(root, project.override)
-    chains = [project.chain(s.brief, s.audience) for s in selections]
-    chains += [chain_for(root, name, trees) for name in content.audiences]
-    found = compile_errors(chains)
-    # The build's own worker pool, limits and messages. After a render over the time limit the
-    # pool is stopped and the outputs not yet collected are "not rendered": render those again,
-    # so that one endless template does not hide a problem in another.
-    stopped = ": not rendered: an earlier render was stopped"
-    pending = selections
-    while pending:
-        outcomes = run_all(dry_render, {"project": project}, [(s, FORMATS) for s in pending],
-                           os.cpu_count() or 1,
-                           [f"{s.brief.id} ({s.audience.name})" for s in pending])
-        again = []
-        for selection, outcome in zip(pending, outcomes, strict=True):
-            if isinstance(outcome, Problems):
-                found.extend(outcome.errors)
-            elif isinstance(outcome, BriefsmithError) and outcome.message.endswith(stopped):
-                again.append(selection)
-            elif isinstance(outcome, BriefsmithError):
-                found.append(outcome.at(selection.brief.origin))
-            else:
-                project.pages[(selection.brief.id, selection.audience.name)] = outcome
-        pending = again if len(again) < len(pending) else []
-    # A shared template's syntax error is met by every output that uses it: report it once.
-    errors.extend({(e.origin, e.message): e for e in found}.values())
-    errors.extend(uncovered_characters(content))
-    errors.raise_if_any()
-    findings = FindingCache(root)
-    project.review.extend(review(project, findings))
+    checks = OutputChecks(project)
+    checks.run()
     if write_caches:
         quotes.save()
-        findings.save()
+        checks.findings.save()
     return project
 
 
-def review(project: Project, findings: FindingCache | None = None) -> list[str]:
+STOPPED = ": not rendered: an earlier render was stopped"
+COMPARE_CHUNK = 100  # blocks per fidelity task: a few tasks per worker on a large project
+
+
+@dataclass(frozen=True)
+class Compare:
+    """Check's fidelity comparison of some blocks (fidelity.compare_blocks), as a worker task:
+    on a project of thousands of blocks the longest part of `check`, and the second core's."""
+
+    blocks: tuple[str, ...]
+
+
+def check_task(state: dict[str, Any], task: tuple[Selection, tuple[str, ...]] | Compare) -> Any:
+    """What a worker does for `check`: one output's dry render, or one chunk of comparisons."""
+    if isinstance(task, Compare):
+        return compare_blocks(state["project"].content, task.blocks)
+    return dry_render(state, task)
+
+
+class OutputChecks:
+    """What `check` verifies once the content has loaded: every output's style, templates and
+    in-memory render, then the editorial review. Apart from `check` so that a build can start
+    its renders first and run these beside them: the dry renders and comparisons (`tasks`) in
+    its workers, the rest in the parent meanwhile; the build writes nothing until `finish`
+    has passed."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.found: list[BriefsmithError] = []
+        content, self.errors = project.content, Collector()
+        self.selections = [select(content, brief, content.audiences[name],
+                                  project.config.citation_styles)
+                           for brief in content.briefs.values() for name in brief.audiences]
+        for selection in self.selections:
+            try:
+                find_style(selection.style, project.root,
+                           project.chain(selection.brief, selection.audience).folders)
+            except BriefsmithError as exc:
+                self.errors.add(ContentError(exc.message, selection.brief.origin))
+        self.findings = FindingCache(project.root)
+        left = uncompared(content, self.findings)
+        self.tasks: list[tuple[Selection, tuple[str, ...]] | Compare] = [
+            *((s, FORMATS) for s in self.selections),
+            *(Compare(tuple(left[i:i + COMPARE_CHUNK]))
+              for i in range(0, len(left), COMPARE_CHUNK))]
+        self.labels = [*(f"{s.brief.id} ({s.audience.name})" for s in self.selections),
+                       *(f"fidelity of {len(t.blocks)} blocks from '{t.blocks[0]}'"
+                         for t in self.tasks if isinstance(t, Compare))]
+        self.compared: dict[str, list[str]] = {}
+        self.compiled = False
+
+    def compile(self) -> None:
+        """Every template compiled, also an audience's no brief uses yet: the first brief that
+        names it would fail. Work for the parent while the workers render."""
+        if self.compiled:
+            return
+        project, self.compiled = self.project, True
+        trees = template_trees(project.root, project.override)
+        chains = [project.chain(s.brief, s.audience) for s in self.selections]
+        chains += [chain_for(project.root, name, trees) for name in project.content.audiences]
+        self.found[:0] = compile_errors(chains)
+
+    def collect(self, indices: Sequence[int], outcomes: Sequence[object]) -> list[int]:
+        """Take the tasks' outcomes; return the tasks to run again. After a render over the
+        time limit the workers are stopped and the tasks not yet collected are "not rendered":
+        one endless template must not hide a problem in another."""
+        again = []
+        for index, outcome in zip(indices, outcomes, strict=True):
+            task = self.tasks[index]
+            selection = None if isinstance(task, Compare) else task[0]
+            if isinstance(outcome, Problems):
+                self.found.extend(outcome.errors)
+            elif isinstance(outcome, BriefsmithError) and outcome.message.endswith(STOPPED):
+                again.append(index)
+            elif isinstance(outcome, BriefsmithError):
+                self.found.append(outcome.at(selection.brief.origin) if selection else outcome)
+            elif selection is None:  # a Compare's lines, by block id
+                self.compared.update(cast("dict[str, list[str]]", outcome))
+            else:
+                key = (selection.brief.id, selection.audience.name)
+                self.project.pages[key] = str(outcome)
+        return again if len(again) < len(indices) else []
+
+    def finish(self) -> None:
+        """Raise everything found; else gather the review's warnings (which read the pages)."""
+        self.compile()
+        # A shared template's syntax error is met by every output that uses it: report it once.
+        self.errors.extend({(e.origin, e.message): e for e in self.found}.values())
+        self.errors.extend(uncovered_characters(self.project.content))
+        self.errors.raise_if_any()
+        self.project.review.extend(review(self.project, self.findings, self.compared))
+
+    def warnings(self, all_audiences: bool) -> list[str]:
+        """The project's warnings for a build, once `finish` passed: with `all_audiences`, also
+        the audience folders no brief lists (built only when a brief does)."""
+        content = self.project.content
+        return [*content.warnings, *self.project.review,
+                *(unlisted_audiences(content) if all_audiences else [])]
+
+    def run(self) -> None:
+        """All of it here, the tasks in workers of their own (the `check` command)."""
+        pending = list(range(len(self.tasks)))
+        while pending:
+            outcomes = run_all(check_task, {"project": self.project},
+                               [self.tasks[i] for i in pending], os.cpu_count() or 1,
+                               [self.labels[i] for i in pending])
+            pending = self.collect(pending, outcomes)
+        self.finish()
+
+
+def review(project: Project, findings: FindingCache | None = None,
+           compared: dict[str, list[str]] | None = None) -> list[str]:
     """Every editorial check, in a stable order; each returns located warning lines.
-    `findings`: the fidelity cache to read (and fill); by default one that is only read."""
+    `findings`: the fidelity cache to read (and fill); by default one that is only read.
+    `compared`: fidelity lines a worker worked out (OutputChecks)."""
     fidelity = fidelity_warnings(project.content,  # prose saying more than its passages
-                                 findings or FindingCache(project.root))
+                                 findings or FindingCache(project.root), compared)
     return [*fidelity,
             *review_warnings(project.content),  # sources that differ, unresolved
             *contract_findings(project)]  # what each audience promises its readers

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from .config import CONFIG_NAME
 from .conflicts import conflict_parts, conflict_reads
 from .csl import find_style
+from .errors import BriefsmithError
 from .freshness import Digests, code_version, sha256
 from .manifest import Manifest, changed_parts, hash_of
 from .models import relpath
@@ -31,6 +33,10 @@ from .templates import BUILTIN
 class Task:
     selection: Selection
     formats: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.selection.brief.id} ({self.selection.audience.name})"
 
 
 @dataclass
@@ -50,6 +56,42 @@ class Plan:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+
+    def alongside(self, extra: Sequence[Any], labels: Sequence[str], jobs: int) -> Schedule:
+        """The renders with `extra` tasks (check's, pipeline.build) among them, in the order
+        the workers take them: the first `jobs - 1` renders at once, so that a build of one
+        brief takes its render's time; then `extra`, short, so that what fails `check` is
+        known early; then the other renders."""
+        head = min(max(jobs - 1, 0), len(self.tasks))
+        tail = head + len(extra)
+        return Schedule([*self.tasks[:head], *extra, *self.tasks[head:]],
+                        [*(t.label for t in self.tasks[:head]), *labels,
+                         *(t.label for t in self.tasks[head:])],
+                        [*range(head), *range(tail, tail + len(self.tasks) - head)],
+                        list(range(head, tail)))
+
+    def reporter(self, schedule: Schedule, progress: Callable[[str], None] | None
+                 ) -> Callable[[int, object, float], None]:
+        """The workers' `on_done`: a line as each render finishes (check's tasks say nothing)."""
+        number = {position: i for i, position in enumerate(schedule.renders)}
+
+        def done(index: int, outcome: object, seconds: float) -> None:
+            if progress is not None and index in number:
+                task = self.tasks[number[index]]
+                state = "failed" if isinstance(outcome, BriefsmithError) else "built"
+                progress(f"[{number[index] + 1}/{len(self.tasks)}] {state} {task.label} "
+                         f"({', '.join(task.formats)}) in {seconds:.1f} s")
+        return done
+
+
+@dataclass
+class Schedule:
+    """Tasks in the order workers take them, and where in it the renders and the others are."""
+
+    tasks: list[Any]
+    labels: list[str]
+    renders: list[int]  # the position of each of the plan's tasks, in order
+    extra: list[int]
 
 
 @dataclass
@@ -149,6 +191,14 @@ def shard_of(selection: Selection, count: int) -> int:
     """A stable shard (1..count) for a brief and audience: the same on every machine."""
     key = f"{selection.brief.id}/{selection.audience.name}".encode()
     return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % count + 1
+
+
+def in_shard(selections: list[Selection], shard: tuple[int, int] | None) -> list[Selection]:
+    """The selections of shard (index, count), or all of them without one."""
+    if shard is None:
+        return selections
+    index, count = shard
+    return [s for s in selections if shard_of(s, count) == index]
 
 
 def decide(project: Project, selections: list[Selection], request: BuildRequest,

@@ -24,14 +24,13 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import __version__
-from .charts import chart_url
+from .charts import NOT_DRAWN, chart_url
 from .config import Config
 from .conflicts import Finding, notes_by_block
 from .csl import Formatted, format_citations
 from .errors import ContentError, TemplateError
 from .markup import MarkupLimitError, inline_html, markdown_html
 from .models import Block, Brief, Citation, Content, Origin, Source, relpath
-from .quotecache import CACHE_DIR
 from .select import Selection
 from .templates import ENTRY, TemplateChain, code_at, syntax_error, template_frame
 
@@ -207,8 +206,10 @@ def _markdown(text: str | None, origin: Origin, inline: bool = False) -> Markup:
 
 
 def block_view(block: Block, audience: str, citations: tuple[Citation, ...],
-               conflict: ConflictView | None = None, charts: Path | None = None) -> BlockView:
-    """`charts`: the folder of drawn charts (output/.cache/charts), read and filled."""
+               conflict: ConflictView | None = None, charts: Path | None = None,
+               draw: bool = True) -> BlockView:
+    """`charts`: the folder of drawn charts (output/.cache/charts), read and filled; without
+    `draw`, a chart's picture is a blank stand-in (check's dry render, which reads no pixels)."""
     text = block.text_for(audience)
     where = block.at("wording") if text != block.text else block.at("text")
     return BlockView(
@@ -221,7 +222,8 @@ def block_view(block: Block, audience: str, citations: tuple[Citation, ...],
         claim=block.claim, value=block.value.written if block.value else None,
         scope=block.scope, conflict=conflict, inference=block.inference,
         alt=block.alt, caption=block.caption, credit=block.credit,
-        image=block.image_url or (chart_url(block, charts) if block.type == "chart" else None),
+        image=block.image_url or ((chart_url(block, charts) if draw else NOT_DRAWN)
+                                  if block.type == "chart" else None),
         chart=block.chart, axis=block.axis, rows=_chart_rows(block, citations),
     )
 
@@ -286,13 +288,13 @@ def language_of(brief: Brief, config: Config) -> str:
 def build_context(selection: Selection, citations: dict[str, tuple[Citation, ...]],
                   output_format: str, config: Config,
                   notes: dict[str, Finding] | None = None,
-                  charts: Path | None = None) -> dict[str, Any]:
+                  charts: Path | None = None, draw: bool = True) -> dict[str, Any]:
     """`notes`: the conflicts each block is a side of (conflicts.notes_by_block); `charts`: the
-    chart cache folder (charts.chart_svg)."""
+    chart cache folder (charts.chart_svg); `draw`: see block_view."""
     brief, audience = selection.brief, selection.audience
     differ = conflict_views(selection, notes or {})
     views = {b.id: block_view(b, audience.name, citations.get(b.id, ()), differ.get(b.id),
-                              charts) for b in selection.blocks}
+                              charts, draw) for b in selection.blocks}
     cited = {c.source.id: c.source for b in selection.blocks for c in citations.get(b.id, ())}
     # a note cites every side, also those this output does not show
     cited.update((c.source.id, c.source) for v in differ.values() for s in v.sides
@@ -393,7 +395,9 @@ def dry_render(state: dict[str, Any], task: tuple[Selection, tuple[str, ...]]) -
     and the PDF drawn (WeasyPrint): neither runs template code. A worker, not this process,
     because a template is code: one that loops for ever or asks for gigabytes must meet the
     build's time and memory limits, and an endless recursion the build's own handling.
-    Returns the PDF format's page, for the checks that read what a page shows."""
+    Returns the PDF format's page, for the checks that read what a page shows (element ids, never
+    pixels): so no chart is drawn here, which in a fresh process costs matplotlib's import and
+    about half a second per worker; a chart's spec was checked when the content was loaded."""
     project = state["project"]  # a project.Project (that module imports this one)
     selection, formats = task
     templates = project.chain(selection.brief, selection.audience)
@@ -401,8 +405,7 @@ def dry_render(state: dict[str, Any], task: tuple[Selection, tuple[str, ...]]) -
     pages = {}
     for fmt in formats:
         context = build_context(selection, citations, fmt, project.config,
-                                notes_by_block(project.content),
-                                project.root / CACHE_DIR / "charts")
+                                notes_by_block(project.content), draw=False)
         first, _ = render_first_pass(templates, context, citations)
         require_alt_text(first, templates)
         pages[fmt] = first

@@ -250,3 +250,24 @@ def test_a_line_chart_is_drawn_too(figures: Path) -> None:
     line = load_project(figures).content.blocks["quay-chart"]
     drawn = chart_svg(line)
     assert drawn.startswith(b"<?xml") and drawn != chart_svg(bar)
+
+
+def test_checks_dry_render_draws_no_chart_but_the_build_does(figures: Path) -> None:
+    """`check` reads element ids off its in-memory pages, never pixels: drawing there cost each
+    worker matplotlib's import and half a second, in every build of a project whose output/
+    has no chart cache yet."""
+    from briefsmith.charts import NOT_DRAWN, _draw
+    from briefsmith.project import check, load_project
+    from briefsmith.render import dry_render
+    from briefsmith.select import select
+
+    project = load_project(figures)
+    brief = project.content.briefs["harbour"]
+    selection = select(project.content, brief, project.content.audiences["parliamentary"],
+                       project.config.citation_styles)
+    _draw.cache_clear()
+    page = dry_render({"project": project}, (selection, ("pdf", "html", "docx")))
+    assert _draw.cache_info().misses == 0
+    assert f'<img src="{NOT_DRAWN}" alt="Bar chart: 640 boats' in page
+    check(figures)  # the pages check keeps still pass with the stand-in
+    assert not (figures / "output").exists()

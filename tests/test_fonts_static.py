@@ -103,3 +103,29 @@ def test_a_changed_vendored_font_gets_a_new_instances_folder(
         assert not font_instances.folder().exists()  # made only when the renderer needs it
     finally:
         font_instances.digest.cache_clear()
+
+
+def test_weasyprint_loads_its_libraries_without_searching_for_them() -> None:
+    """ctypes' search runs ldconfig, gcc and ld for each name WeasyPrint tries before the
+    soname: about 0.3 s in every render process. In a fresh process, loading WeasyPrint the
+    pipeline's way must not search once, must leave the search as it was, and must work."""
+    import subprocess
+    import sys
+
+    code = """
+import ctypes.util
+calls = []
+real = ctypes.util.find_library
+def counted(name):
+    calls.append(name)
+    return real(name)
+ctypes.util.find_library = counted
+from briefsmith import pdf
+weasyprint = pdf._weasyprint()
+assert ctypes.util.find_library is counted, "the search was not put back"
+doc = weasyprint.HTML(string="<p>Ottawa</p>").render()
+print(len(calls), len(doc.pages))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["0", "1"]

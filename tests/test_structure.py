@@ -176,3 +176,29 @@ def test_validation_reads_no_file_it_checks_what_it_is_given() -> None:
               for n in ast.walk(tree) if isinstance(n, ast.Call)}
     assert not called & {"open", "read_inside", "open_inside", "load_document", "read_bytes",
                          "read_text", "is_file", "is_dir", "exists", "glob", "iterdir", "stat"}
+
+
+@pytest.mark.parametrize("renders,extra,jobs", [(0, 3, 2), (1, 8, 2), (5, 8, 2), (5, 8, 1),
+                                                (3, 0, 4), (2, 5, 8)])
+def test_checks_tasks_go_among_the_renders_so_one_brief_starts_at_once_and_errors_come_early(
+        project: Path, renders: int, extra: int, jobs: int) -> None:
+    loaded = load_project(project)
+    selection = select(loaded.content, *pipeline.plan(loaded.content, None, None)[0],
+                       loaded.config.citation_styles)
+    todo = rebuild.Plan(tasks=[rebuild.Task(selection, (f"f{i}",)) for i in range(renders)])
+    checks = [f"check {i}" for i in range(extra)]
+    order = todo.alongside(checks, checks, jobs)
+    assert [order.tasks[i] for i in order.renders] == todo.tasks
+    assert [order.tasks[i] for i in order.extra] == checks
+    assert sorted(order.renders + order.extra) == list(range(renders + extra))
+    assert [order.labels[i] for i in order.extra] == checks
+    # every worker but one starts on a render; the checks come before any other render
+    head = min(jobs - 1, renders)
+    assert order.renders[:head] == list(range(head))
+    assert all(e < r for e in order.extra for r in order.renders[head:])
+    lines: list[str] = []
+    done = todo.reporter(order, lines.append)
+    for position in range(len(order.tasks)):
+        done(position, None, 0.5)
+    assert len(lines) == renders  # check's tasks report nothing
+    assert all(line.startswith(f"[{i + 1}/{renders}] built ") for i, line in enumerate(lines))
