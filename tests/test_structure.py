@@ -202,3 +202,18 @@ def test_checks_tasks_go_among_the_renders_so_one_brief_starts_at_once_and_error
         done(position, None, 0.5)
     assert len(lines) == renders  # check's tasks report nothing
     assert all(line.startswith(f"[{i + 1}/{renders}] built ") for i, line in enumerate(lines))
+
+
+def test_a_good_build_runs_checks_tasks_once_in_its_own_workers(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check` on its own (OutputChecks.run, a worker pool of its own) is only for a project
+    whose citation style is missing; a good build runs check's tasks in its render workers."""
+    from briefsmith import project as stage
+
+    def refuse(self: object) -> None:
+        raise AssertionError("the build ran check's tasks a second time")
+
+    monkeypatch.setattr(stage.OutputChecks, "run", refuse)
+    result = pipeline.build(project, project / "output", pipeline.BuildRequest(
+        formats=("html",), jobs=1))
+    assert result.outputs and not result.failed
