@@ -16,6 +16,8 @@ import json
 import re
 import subprocess
 import tempfile
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -113,11 +115,28 @@ def _sanitise(fragment: str) -> str:
                      url_schemes={"https"}, link_rel=None)
 
 
-@cache
 def pandoc_path() -> str:
-    import pypandoc  # bundles the pandoc binary (pypandoc-binary)
+    """The pandoc pypandoc chooses (its bundled binary, or a newer one on the PATH). Finding it
+    runs each candidate's `--version`, a tenth of a second, which every output's citations
+    need (it keys their cache) even when all of them come from the cache: `find_pandoc` starts
+    that in a thread, so it overlaps the template's render."""
+    return find_pandoc().result()
 
-    return str(pypandoc.get_pandoc_path())
+
+@cache
+def find_pandoc() -> Future[str]:
+    found: Future[str] = Future()
+
+    def look() -> None:
+        try:
+            import pypandoc  # bundles the pandoc binary (pypandoc-binary)
+
+            found.set_result(str(pypandoc.get_pandoc_path()))
+        except BaseException as exc:  # given to whoever asks for the path
+            found.set_exception(exc)
+
+    threading.Thread(target=look, name="find-pandoc", daemon=True).start()
+    return found
 
 
 def format_citations(occurrences: list[tuple[Citation, ...]], style: Path, language: str,

@@ -21,7 +21,8 @@ from .conflicts import conflict_parts, conflict_reads
 from .csl import find_style
 from .errors import BriefsmithError
 from .freshness import Digests, code_version, sha256
-from .manifest import Manifest, changed_parts, hash_of
+from .manifest import Manifest, changed_parts
+from .manifest import hash_of as manifest_hash
 from .models import relpath
 from .output import Output, output_path
 from .project import Project
@@ -120,9 +121,18 @@ class BuildResult:
     seconds: float = 0.0
 
 
-def fingerprint(project: Project, selection: Selection,
-                digests: Digests) -> dict[str, str]:
-    """A hash of every input that can change this brief-and-audience's outputs, by name."""
+def fingerprint(project: Project, selection: Selection, digests: Digests,
+                memo: dict[int, tuple[object, str]] | None = None) -> dict[str, str]:
+    """A hash of every input that can change this brief-and-audience's outputs, by name.
+    `memo`: hashes already taken of these very objects (`decide` shares one between the
+    audiences of a brief, which share most of their blocks)."""
+    memo = {} if memo is None else memo
+
+    def hash_of(obj: object) -> str:
+        if id(obj) not in memo:  # the object is kept in the memo, so its id is not reused
+            memo[id(obj)] = (obj, manifest_hash(obj))
+        return memo[id(obj)][1]
+
     brief, audience = selection.brief, selection.audience
     chain = project.chain(brief, audience)
     style = find_style(selection.style, project.root, chain.folders)
@@ -137,7 +147,8 @@ def fingerprint(project: Project, selection: Selection,
     for block in selection.blocks:
         parts[f"block {block.id}"] = hash_of(block)
         for citation in project.content.citations.get(block.id, ()):
-            parts[f"source {citation.source.id}"] = hash_of(citation.source)
+            if f"source {citation.source.id}" not in parts:  # a source is cited many times
+                parts[f"source {citation.source.id}"] = hash_of(citation.source)
     parts.update(conflict_parts(project.content, selection))  # the other sides, resolutions
     for folder in chain.folders:
         for name, digest in digests.tree_files(folder):
@@ -156,13 +167,14 @@ def output_reads(project: Project, selection: Selection, digests: Digests) -> di
     files += [root / block.origin.path for block in selection.blocks]
     files += [root / block.image for block in selection.blocks if block.image]  # figures
     files += conflict_reads(project.content, selection)
-    for block in selection.blocks:
-        for citation in project.content.citations.get(block.id, ()):
-            files += [root / citation.source.origin.path, root / citation.source.text_path]
+    sources = {c.source.id: c.source for block in selection.blocks
+               for c in project.content.citations.get(block.id, ())}  # each cited many times
+    for source in sources.values():
+        files += [root / source.origin.path, root / source.text_path]
     if project.config.logo_path:
         files.append(root / project.config.logo_path)
     reads: dict[str, str | None] = {"code": code_version(), **digests.font_reads()}
-    reads.update((f"file:{digests.key(p)}", digests.file(p)) for p in files)
+    reads.update((f"file:{digests.key(p)}", digests.file(p)) for p in dict.fromkeys(files))
     reads.update((f"tree:{digests.key(f)}", digests.tree(f)) for f in chain.folders)
     return reads
 
@@ -206,8 +218,9 @@ def decide(project: Project, selections: list[Selection], request: BuildRequest,
     """Which outputs to render. An output whose inputs are unchanged keeps its file; its record
     is refreshed, since what it says is current for the files as they are now."""
     plan = Plan()
+    memo: dict[int, tuple[object, str]] = {}
     for selection in selections:
-        parts = fingerprint(project, selection, digests)
+        parts = fingerprint(project, selection, digests, memo)
         reads = output_reads(project, selection, digests)
         needed = []
         for fmt in request.formats:

@@ -27,7 +27,7 @@ from . import __version__
 from .charts import NOT_DRAWN, chart_url
 from .config import Config
 from .conflicts import Finding, notes_by_block
-from .csl import Formatted, format_citations
+from .csl import Formatted, find_pandoc, format_citations
 from .errors import ContentError, TemplateError
 from .markup import MarkupLimitError, inline_html, markdown_html
 from .models import Block, Brief, Citation, Content, Origin, Source, relpath
@@ -379,6 +379,7 @@ def render_html(selection: Selection, fmt: str, templates: TemplateChain, conten
                 config: Config, style: Path, cache_dir: Path | None) -> str:
     """Both passes and the CSL call between them: one selection, in one format, to its
     complete HTML (for a PDF, what WeasyPrint lays out; for Word, what docx.py converts)."""
+    find_pandoc()  # looked for in a thread while the template renders (csl.pandoc_path)
     context = build_context(selection, content.citations, fmt, config, notes_by_block(content),
                             cache_dir.parent / "charts" if cache_dir else None)
     first, recorder = render_first_pass(templates, context, content.citations)

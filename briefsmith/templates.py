@@ -68,8 +68,9 @@ class _CompiledTemplates(jinja2.BytecodeCache):
     Compiling is most of the cost of a render, and every render makes a fresh environment (so
     that `used` records each one's own files): without this, `check` would compile the same
     few files again for every brief, audience and format. Render workers are forked, so what
-    `check` compiled in the parent is already here for them. Jinja keys each entry by template
-    name and file and checks the source's checksum, so an edited file is compiled again."""
+    the parent compiled before (in `serve`, the builds before) is already here for them.
+    Jinja keys each entry by template name and file and checks the source's checksum, so an
+    edited file is compiled again."""
 
     LIMIT = 256  # `watch` runs many builds in one process; keep only recent versions
 
@@ -88,6 +89,11 @@ class _CompiledTemplates(jinja2.BytecodeCache):
         self.entries[bucket.key] = (bucket.checksum, bucket.code)
         while len(self.entries) > self.LIMIT:
             del self.entries[next(iter(self.entries))]
+
+    def has(self, name: str, filename: str, source: str) -> bool:
+        """Compiled already, from this very text (a long-lived `serve` or `watch` process)."""
+        entry = self.entries.get(self.get_cache_key(name, filename))
+        return entry is not None and entry[0] == self.get_source_checksum(source)
 
     def keep(self, name: str, filename: str, source: str, code: CodeType) -> None:
         self.entries[self.get_cache_key(name, filename)] = (self.get_source_checksum(source),
@@ -348,7 +354,9 @@ def compile_errors(chains: Iterable[TemplateChain]) -> list[BriefsmithError]:
                 filename = os.path.normpath(posixpath.join(str(folder), name))
                 try:
                     source = decode_utf8(path.read_bytes(), rel)
-                    _COMPILED.keep(name, filename, source, env.compile(source, name, filename))
+                    if not _COMPILED.has(name, filename, source):
+                        _COMPILED.keep(name, filename, source,
+                                       env.compile(source, name, filename))
                 except jinja2.TemplateSyntaxError as exc:
                     errors.append(syntax_error(exc, chain.root))
                 except BriefsmithError as exc:
