@@ -11,6 +11,7 @@ file being replaced is in place, so an interrupted build can say exactly which f
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
@@ -80,6 +81,10 @@ def recording_writes() -> Iterator[list[Path]]:
 
 @contextmanager
 def build_lock(out_dir: Path) -> Iterator[None]:
+    """Held while a build renders and writes. A build that fails leaves no output folder it
+    made itself: what `check` finds is now found under the lock (pipeline.build runs it beside
+    the renders), and a failed build writes nothing, not even an empty folder."""
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
@@ -90,7 +95,16 @@ def build_lock(out_dir: Path) -> Iterator[None]:
             raise OutputError(
                 "another build is writing to this output folder: wait for it to finish and "
                 "run the build again", Origin(str(path))) from exc
-        yield
+        try:
+            yield
+        except BaseException:
+            # still locked: a build that opens the lock file now fails at once, and one that
+            # makes a new one makes the folder non-empty, so it is left alone
+            if created and [p.name for p in out_dir.iterdir()] == [LOCK_NAME]:
+                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    out_dir.rmdir()
+            raise
     finally:
         os.close(fd)
 
