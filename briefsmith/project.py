@@ -30,7 +30,7 @@ from .fonts import uncovered_characters
 from .load import empty_file_warning, load_document
 from .models import Audience, Block, Brief, Content, Origin, Source, relpath
 from .output import FORMATS
-from .parallel import run_all
+from .parallel import Workers
 from .paths import read_inside
 from .quotecache import FindingCache, QuoteCache
 from .render import dry_render
@@ -345,9 +345,11 @@ class OutputChecks:
         """All of it here, the tasks in workers of their own (the `check` command)."""
         pending = list(range(len(self.tasks)))
         while pending:
-            outcomes = run_all(check_task, {"project": self.project},
-                               [self.tasks[i] for i in pending], os.cpu_count() or 1,
-                               [self.labels[i] for i in pending])
+            with Workers(check_task, {"project": self.project},
+                         [self.tasks[i] for i in pending], os.cpu_count() or 1,
+                         [self.labels[i] for i in pending]) as workers:
+                self.compile()  # meanwhile, in this process
+                outcomes = workers.results(range(len(pending)))
             pending = self.collect(pending, outcomes)
         self.finish()
 

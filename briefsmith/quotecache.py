@@ -140,6 +140,8 @@ class FindingCache(_JsonCache):
     def __init__(self, root: Path | None) -> None:
         super().__init__(root, FINDINGS_FILE)
         self._sources: dict[str, str] = {}
+        # each block's key, once: check asks what is left to compare, then for the lines
+        self._keys: dict[int, tuple[Block, Sequence[Citation], str]] = {}
 
     @staticmethod
     def valid(value: Any) -> bool:
@@ -148,11 +150,15 @@ class FindingCache(_JsonCache):
     def block_key(self, block: Block, citations: Sequence[Citation]) -> str:
         """Everything check_block reads: the block (its repr holds every field and origin,
         all strings and tuples), each quote, and its source's metadata and text."""
+        known = self._keys.get(id(block))
+        if known is not None and known[0] is block and known[1] is citations:
+            return known[2]
         code = hashlib.sha256(code_version().encode())
         code.update(repr(block).encode("utf-8", "surrogatepass"))
         for citation in citations:
             code.update(b"\0" + citation.quote.encode("utf-8", "surrogatepass") + b"\0")
             code.update(self._source(citation.source).encode())
+        self._keys[id(block)] = (block, citations, code.hexdigest())
         return code.hexdigest()
 
     def _source(self, source: Source) -> str:
