@@ -121,6 +121,10 @@ class Collector:
     def extend(self, errors: Iterable[BriefsmithError]) -> None:
         self.errors.extend(errors)
 
+    def __bool__(self) -> bool:
+        """True once an error was added (an empty Collector must not read as a problem)."""
+        return bool(self.errors)
+
     def raise_if_any(self) -> None:
         if self.errors:
             raise Problems(self.errors)

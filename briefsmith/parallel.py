@@ -170,7 +170,7 @@ class Workers:
     def stop(self) -> None:
         if self.pool is not None:
             _stop(self.pool, finished=all(job.ready() for job in self.pending))
-        self.stopped = True
+        self.pool, self.stopped = None, True
 
     def __exit__(self, *exc: object) -> None:
         # Also on Ctrl-C or SIGTERM: no worker may outlive the build, still rendering.

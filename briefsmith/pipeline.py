@@ -82,7 +82,7 @@ def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
     project_reads(None, root, digests, request.override)  # remembered by `digests`
     project = load_project(root, request.override)
     checks = OutputChecks(project)
-    if checks.errors.errors:  # a citation style not found: what to render cannot be decided
+    if checks.errors:  # a citation style not found: what to render cannot be decided
         checks.run()
     pairs = plan(project.content, request.briefs, request.audience)
     selections = rebuild.in_shard([select(project.content, b, a, project.config.citation_styles)

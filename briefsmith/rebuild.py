@@ -147,8 +147,7 @@ def fingerprint(project: Project, selection: Selection, digests: Digests,
     for block in selection.blocks:
         parts[f"block {block.id}"] = hash_of(block)
         for citation in project.content.citations.get(block.id, ()):
-            if f"source {citation.source.id}" not in parts:  # a source is cited many times
-                parts[f"source {citation.source.id}"] = hash_of(citation.source)
+            parts[f"source {citation.source.id}"] = hash_of(citation.source)
     parts.update(conflict_parts(project.content, selection))  # the other sides, resolutions
     for folder in chain.folders:
         for name, digest in digests.tree_files(folder):
