@@ -39,10 +39,12 @@ SOURCE_KINDS = (
 def relpath(path: Path, root: Path) -> str:
     """A path as the user should see it: relative to the project when it is inside it (as
     written, so a link is named by where it is, not by where it leads)."""
-    for candidate, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))),
-                            (path.resolve(), root.resolve())):
-        if candidate.is_relative_to(base):
-            return candidate.relative_to(base).as_posix()
+    written, base = os.path.abspath(path), os.path.abspath(root)
+    if written.startswith(base.rstrip(os.sep) + os.sep):  # the common case: no stat calls
+        return Path(written).relative_to(base).as_posix()
+    real, real_base = path.resolve(), root.resolve()  # only when written outside: a link
+    if real.is_relative_to(real_base):
+        return real.relative_to(real_base).as_posix()
     return str(path)
 
 

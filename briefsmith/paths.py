@@ -22,14 +22,16 @@ class OutsideProject(OSError):
 
 
 def inside(path: Path, allowed: Iterable[Path]) -> bool:
-    real = Path(os.path.realpath(path))
-    return any(real.is_relative_to(Path(os.path.realpath(folder))) for folder in allowed)
+    return _within(Path(os.path.realpath(path)), allowed)
+
+
+def _within(real: Path, allowed: Iterable[Path]) -> bool:
+    return any(real.is_relative_to(os.path.realpath(folder)) for folder in allowed)
 
 
 def open_inside(path: Path, allowed: Iterable[Path]) -> io.BufferedReader:
-    allowed = tuple(allowed)
-    real = Path(os.path.realpath(path))
-    if not inside(real, (*allowed, PACKAGE_ASSETS)):
+    real = Path(os.path.realpath(path))  # resolved once: a check of `real` must not resolve again
+    if not _within(real, (*allowed, PACKAGE_ASSETS)):
         raise OutsideProject(f"{path} leads outside the project (to {real})")
     fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
     return os.fdopen(fd, "rb")

@@ -151,6 +151,23 @@ def test_relpath_lives_with_the_models() -> None:
     assert models.relpath(PACKAGE / "pipeline.py", PACKAGE.parent) == "briefsmith/pipeline.py"
 
 
+def test_relpath_names_a_file_as_written_and_a_link_to_the_project_by_its_target(
+        tmp_path: Path) -> None:
+    from briefsmith.models import relpath
+
+    root, elsewhere = tmp_path / "proj", tmp_path / "elsewhere"
+    (root / "content").mkdir(parents=True)
+    elsewhere.mkdir()
+    (root / "content" / "a.yaml").write_text("x: 1\n")
+    (root / "content" / "link.yaml").symlink_to(elsewhere / "b.yaml")
+    (tmp_path / "into.yaml").symlink_to(root / "content" / "a.yaml")
+    assert relpath(root / "content" / "a.yaml", root) == "content/a.yaml"
+    assert relpath(root / "content" / "link.yaml", root) == "content/link.yaml"  # as written
+    assert relpath(tmp_path / "into.yaml", root) == "content/a.yaml"  # leads inside
+    assert relpath(root, root) == "."
+    assert relpath(tmp_path / "proj2" / "c.yaml", root) == str(tmp_path / "proj2" / "c.yaml")
+
+
 def test_validation_reads_no_file_it_checks_what_it_is_given() -> None:
     from briefsmith import validate
     from briefsmith.errors import Collector, ContentError
