@@ -27,7 +27,7 @@ from .models import relpath
 from .output import Output, output_path
 from .project import Project
 from .select import Selection
-from .templates import BUILTIN
+from .templates import BUILTIN, linked_files, tree_prefixes
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,13 @@ def fingerprint(project: Project, selection: Selection, digests: Digests,
     for folder in chain.folders:
         for name, digest in digests.tree_files(folder):
             parts[f"template {relpath(folder / name, project.root)}"] = digest
+    linked = linked_files(chain)
+    if linked is None:  # a name worked out while rendering: any file of those trees
+        for tree in tree_prefixes(project.root).values():
+            for name, digest in digests.tree_files(tree):
+                parts[f"template {relpath(tree / name, project.root)}"] = digest
+    for path in linked or ():
+        parts[f"template {relpath(path, project.root)}"] = digests.file(path) or ""
     return parts
 
 
@@ -174,7 +181,11 @@ def output_reads(project: Project, selection: Selection, digests: Digests) -> di
         files.append(root / project.config.logo_path)
     reads: dict[str, str | None] = {"code": code_version(), **digests.font_reads()}
     reads.update((f"file:{digests.key(p)}", digests.file(p)) for p in dict.fromkeys(files))
-    reads.update((f"tree:{digests.key(f)}", digests.tree(f)) for f in chain.folders)
+    linked = linked_files(chain)
+    reads.update((f"file:{digests.key(p)}", digests.file(p)) for p in linked or ())
+    reads.update((f"tree:{digests.key(f)}", digests.tree(f))
+                 for f in (*chain.folders, *(tree_prefixes(root).values() if linked is None
+                                             else ())))
     return reads
 
 

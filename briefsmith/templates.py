@@ -21,6 +21,7 @@ from pathlib import Path
 from types import CodeType, TracebackType
 
 import jinja2
+import jinja2.meta
 from jinja2 import nodes
 
 from .errors import BriefsmithError, TemplateError, frames, printable
@@ -362,6 +363,46 @@ def compile_errors(chains: Iterable[TemplateChain]) -> list[BriefsmithError]:
                 except BriefsmithError as exc:
                     errors.append(exc)
     return errors
+
+
+# A template's text → the names it extends, includes or imports (None for a name worked out
+# while rendering): parsing is the cost, and a build asks again for every output.
+_REFERENCES: dict[str, tuple[str | None, ...]] = {}
+
+
+def linked_files(chain: TemplateChain) -> list[Path] | None:
+    """The template files outside the chain's own folders that its templates reach by a tree
+    prefix (`{% extends "project/ngo/brief.html.j2" %}`, `builtin/...`), and those they reach
+    in turn: an output is made from them as much as from its chain's files, so an edit to one
+    must rebuild it. None when a template names one only while rendering (a variable), or
+    cannot be read or parsed here: then any file of the prefixed trees may be reached (and
+    the render reports the problem)."""
+    trees = tree_prefixes(chain.root)
+    allowed = (chain.root, BUILTIN, *chain.folders)
+    env = jinja2.Environment()
+    todo = sorted(p for folder in chain.folders for p in folder.rglob("*.j2") if p.is_file())
+    seen, found = set(todo), []
+    while todo:
+        path = todo.pop()
+        try:
+            text = decode_utf8(read_inside(path, allowed), relpath(path, chain.root))
+            if text not in _REFERENCES:
+                _REFERENCES[text] = tuple(
+                    jinja2.meta.find_referenced_templates(env.parse(text)))
+        except (BriefsmithError, OSError, jinja2.TemplateSyntaxError):
+            return None
+        for name in _REFERENCES[text]:
+            if name is None:
+                return None
+            if any((folder / name).is_file() for folder in chain.folders):
+                continue  # the loader finds it on the chain first: hashed with the chain
+            prefix, _, rest = name.partition("/")
+            target = trees[prefix] / rest if prefix in trees and rest else None
+            if target is not None and target.is_file() and target not in seen:
+                seen.add(target)
+                found.append(target)
+                todo.append(target)
+    return sorted(found)
 
 
 def chain_for(root: Path, audience: str, trees: tuple[Path, ...],

@@ -12,10 +12,13 @@ The minimal fixture's source text has these paragraphs (non-blank lines):
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
 from _content_edits import BLOCKS, SOURCE_TEXT, assert_fails, assert_ok, edit, write
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from briefsmith.citations import normalise, verify_content
 from briefsmith.pipeline import load_and_verify
@@ -97,6 +100,19 @@ def test_line_wraps_and_spaces_in_the_quote_verify(project: Path, cli, scalar: s
 def test_normalise_is_the_documented_rule() -> None:
     assert normalise("  \u201cA\u201d \u2018b\u2019\u2013c\u2014d\u2212e\u00a0f\n\n g\ufb01 ") == (
         "\"A\" 'b'-c-d-e f gfi")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    "ab \t\n\r\x0b\x0c\x1c\x85\u00a0\u2002\u2028\u3000\u2018\u2019\u201c\u201d\u00ab\u00bb"
+    "\u2010\u2013\u2014\u2212\u2032\u2033\ufb01\u00bd\u00e9e\u0301"), max_size=40))
+def test_normalise_is_the_rule_as_first_written(text: str) -> None:
+    """The fast `normalise` gives what its plain definition gives: NFKC, the character table,
+    every run of whitespace one space, no space at either end."""
+    from briefsmith.citations import _TRANSLATE
+
+    plain = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).translate(_TRANSLATE))
+    assert normalise(text) == plain.strip()
 
 
 def test_changed_word_names_block_source_and_closest_passage(project: Path, cli) -> None:

@@ -206,3 +206,27 @@ def test_override_folder_in_the_config_rebuilds_only_the_audience_it_overrides(
     run = cli(project, "build", "--format", "html")
     assert run.code == 0, run.err
     assert written(run) == {"harbour/harbour-ngo.html"}
+
+
+def test_a_template_that_extends_another_audiences_file_is_rebuilt_when_that_file_changes(
+        project: Path, cli) -> None:
+    """The student template extends the NGO one by its tree prefix, a file outside the student
+    chain's folders: an edit to it changes the student output, which must not be kept."""
+    (project / "templates" / "student" / "brief.html.j2").write_text(
+        '{% extends "project/ngo/brief.html.j2" %}\n', encoding="utf-8")
+    assert cli(project, "build", "--format", "html").code == 0
+    ngo = project / "templates" / "ngo" / "brief.html.j2"
+    old = "{% block sources_heading %}Sources{% endblock %}"
+    assert old in ngo.read_text(encoding="utf-8")
+    ngo.write_text(ngo.read_text(encoding="utf-8").replace(
+        old, "{% block sources_heading %}Sources consulted{% endblock %}"), encoding="utf-8")
+    run = cli(project, "build", "--format", "html", "--report")
+    assert run.code == 0, run.err
+    assert written(run) == {"harbour/harbour-ngo.html", "harbour/harbour-student.html"}
+    assert "Sources consulted" in (project / "output" / "harbour" /
+                                   "harbour-student.html").read_text(encoding="utf-8")
+    report = (project / "output" / "CHANGES.md").read_text(encoding="utf-8")
+    assert ("- `harbour/harbour-student.html`: changed: template templates/ngo/brief.html.j2"
+            in report)
+    again = cli(project, "build", "--format", "html")
+    assert summary(again).startswith("built 0, skipped 3, failed 0")

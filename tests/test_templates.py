@@ -177,3 +177,36 @@ def test_bad_house_style_is_reported_with_its_place(project: Path, cli) -> None:
         "briefsmith.yaml:4:7: logo '../outside.png' is not a file inside the project: give a "
         "path relative to the project folder",
     ]
+
+
+def test_linked_files_are_the_prefixed_templates_a_chain_reaches(project: Path) -> None:
+    from briefsmith.templates import BUILTIN, chain_for, linked_files, template_trees
+
+    trees = template_trees(project)
+    student = project / "templates" / "student"
+    assert linked_files(chain_for(project, "student", trees)) == []  # the chain alone
+    (student / "brief.html.j2").write_text('{% extends "project/ngo/brief.html.j2" %}\n')
+    (project / "templates" / "ngo" / "brief.html.j2").write_text(
+        '{% extends "base.html.j2" %}{% block colophon %}'
+        '{% include "builtin/ngo/brief.html.j2" ignore missing %}{% endblock %}\n')
+    # ngo's file, and the built-in one it includes; base.html.j2 is on the student chain
+    assert linked_files(chain_for(project, "student", trees)) == sorted(
+        [project / "templates" / "ngo" / "brief.html.j2", BUILTIN / "ngo" / "brief.html.j2"])
+    (student / "extra.html.j2").write_text("{% include name_from_the_context %}\n")
+    assert linked_files(chain_for(project, "student", trees)) is None  # any file may be read
+
+
+def test_a_template_named_by_a_variable_rebuilds_on_any_template_edit(project: Path,
+                                                                      cli) -> None:
+    """Which file such a name reaches is known only while rendering: every template tree the
+    loader can reach by a prefix counts as the output's input."""
+    (project / "templates" / "student" / "brief.html.j2").write_text(
+        '{% set parent = "project/ngo/brief.html.j2" %}{% extends parent %}\n')
+    assert cli(project, "build", "--format", "html").code == 0
+    css = project / "templates" / "parliamentary" / "style.css"
+    css.write_text(css.read_text() + "\n.x { color: red; }\n")
+    run = cli(project, "build", "--format", "html")
+    assert run.code == 0, run.err
+    built = {line.split("/output/", 1)[1].split(" ")[0] for line in run.out.splitlines()
+             if line.startswith("wrote ") and "/output/" in line}
+    assert built == {"harbour/harbour-parliamentary.html", "harbour/harbour-student.html"}
