@@ -10,7 +10,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from briefsmith.cli import main  # noqa: E402
+from briefsmith.cli import run  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main(default_project=HERE))
+    run(default_project=HERE)

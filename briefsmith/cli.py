@@ -4,6 +4,7 @@ caught."""
 from __future__ import annotations
 
 import argparse
+import gc
 import re
 import signal
 import sys
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .errors import BriefsmithError, ContentError
@@ -222,6 +224,16 @@ def _print_problems(exc: BriefsmithError, progress: Progress, debug: bool = Fals
           file=sys.stderr)
 
 
+def run(default_project: Path | None = None) -> NoReturn:
+    """The command line's entry point (build.py, the `briefsmith` script): `main`, then exit.
+    Before exiting, every object left is frozen out of the cycle collector's final pass,
+    which on a project of 3,000 blocks took a tenth of a second to find no garbage; exit
+    handlers still run. Not in `main`, which tests call again and again in one process."""
+    code = main(default_project=default_project)
+    gc.freeze()
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None, default_project: Path | None = None) -> int:
     args = _parser().parse_args(with_command(sys.argv[1:] if argv is None else list(argv)))
     root = (args.project or default_project or Path.cwd()).resolve()
@@ -257,6 +269,9 @@ def _run(root: Path, override: Path | None, args: argparse.Namespace,
          progress: Progress) -> int:
     if override is not None and not override.is_dir():
         raise ContentError(f"--templates {args.templates}: no such folder")
+    if not root.is_dir():  # a mistyped --project must not "build 0" into a new folder
+        raise ContentError(f"--project {args.project or root}: no such folder: give the folder "
+                           "that holds briefs/ and content/")
     if args.command == "check":
         return _check(root, override, args.strict)
     if args.command == "list":

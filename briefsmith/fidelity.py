@@ -452,14 +452,11 @@ class _Evidence:
     def __post_init__(self) -> None:
         self.joined = " ".join(p.text for p in self.passages)
         names = [n for p in self.passages for n in p.names] + list(self.exempt)
-        for text in [p.text for p in self.passages] + names:
-            for whole in _WORD.findall(text):
-                words, capital_keys = _word_forms(whole)
-                self.words.update(words)
-                if capital_keys:
-                    self.capital_keys.update(capital_keys)
-            low_text = text.lower()
-            self.keys.update(v for k, v in PHRASE_KEY.items() if k in low_text)
+        for words, capital_keys, keys in [*map(_text_forms, (p.text for p in self.passages)),
+                                          *map(_name_forms, names)]:
+            self.words.update(words)
+            self.capital_keys.update(capital_keys)
+            self.keys.update(keys)
         for p in self.passages:
             self.nums += [(n, p.text) for n in numbers(p.text, words=True)]
             if p.published:
@@ -479,6 +476,27 @@ class _Evidence:
             if score > best[0]:
                 best = (score, s, p)
         return best
+
+
+def _text_forms(text: str) -> tuple[set[str], set[str], set[str]]:
+    """A text's lookup forms, capitalised keys and phrase keys (see _word_forms)."""
+    words: set[str] = set()
+    capital_keys: set[str] = set()
+    for whole in _WORD.findall(text):
+        forms, capitals = _word_forms(whole)
+        words.update(forms)
+        if capitals:
+            capital_keys.update(capitals)
+    low = text.lower()
+    return words, capital_keys, {v for k, v in PHRASE_KEY.items() if k in low}
+
+
+@lru_cache(maxsize=4096)
+def _name_forms(name: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """_text_forms of a source's title, outlet or author, or a block's actor: the same few
+    names come with every block that cites the source, once worked out."""
+    words, capital_keys, keys = _text_forms(name)
+    return frozenset(words), frozenset(capital_keys), frozenset(keys)
 
 
 @lru_cache(maxsize=65536)
@@ -646,10 +664,13 @@ def _mentioned(words: list[str], ev: _Evidence) -> bool:
     return all(k in ev.words or stem(k) in ev.words for k in keys)
 
 
+_DATE_WORDS = frozenset(MONTHS + WEEKDAYS)
+
+
 def _actors(text: str, ev: _Evidence, field: str) -> list[Finding]:
     found = []
     for start, end, words in _names(text):
-        months = [w for w in words if w.lower() in MONTHS + WEEKDAYS]
+        months = [w for w in words if w.lower() in _DATE_WORDS]
         if months and len(words) == 1:
             if not any(m.lower() in ev.words for m in months) and not (
                     words[0] == "May" and field == "title"):
@@ -659,7 +680,7 @@ def _actors(text: str, ev: _Evidence, field: str) -> list[Finding]:
                                      "cite the passage that dates it, or leave the date out",
                                      field))
             continue
-        words = [w for w in words if w.lower() not in MONTHS + WEEKDAYS] if months else words
+        words = [w for w in words if w.lower() not in _DATE_WORDS] if months else words
         if not words or _mentioned(words, ev):
             continue
         _, theirs, _ = ev.best(content_stems(_sentence_at(text, start)[1]))

@@ -7,6 +7,7 @@ clear error naming its output, instead of taking the build (or the machine) down
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import resource
@@ -132,9 +133,15 @@ class Workers:
             return self
         context = multiprocessing.get_context("fork")
         processes = max(1, min(self.jobs, len(self.tasks)))
-        with signals_deferred():  # see _init_worker
-            self.pool = context.Pool(processes, _init_worker, (self.state, MEMORY_MB),
-                                     maxtasksperchild=None)
+        # Frozen while forking: a worker's cycle collector then never walks (and so never
+        # writes to, copying the page) the objects it inherits, the whole loaded project
+        gc.freeze()
+        try:
+            with signals_deferred():  # see _init_worker
+                self.pool = context.Pool(processes, _init_worker, (self.state, MEMORY_MB),
+                                         maxtasksperchild=None)
+        finally:
+            gc.unfreeze()
 
         def report(index: int) -> Callable[[tuple[Any, float]], None]:
             return lambda done: self.on_done(index, *done) if self.on_done else None

@@ -88,15 +88,17 @@ def test_image_without_alt_text_in_a_template(project: Path, cli) -> None:
                  'every image)')
 
 
+@pytest.mark.parametrize("command", ["check", "build"])
 def test_endless_loop_meets_the_time_limit_and_hides_nothing(project: Path, cli,
-                                                            monkeypatch: pytest.MonkeyPatch
-                                                            ) -> None:
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            command: str) -> None:
     """Template code runs in the build's capped workers: a loop that never ends is stopped, and
-    the outputs the stopped pool had not handed back are checked again, not skipped."""
+    the outputs the stopped pool had not handed back are checked again, not skipped, by
+    `check` and by a build (which runs check's renders in its own workers)."""
     monkeypatch.setattr(parallel, "RENDER_SECONDS", 2)
     add_to_template(project, "{% for i in range(10 ** 9) %}{% endfor %}", "parliamentary")
     student = add_to_template(project, "{{ nope }}", "student")
-    assert_fails(cli(project, "check"), project,
+    assert_fails(cli(project, command), project,
                  "briefs/harbour.yaml:1:1: harbour (parliamentary): the render took longer "
                  "than 2 s and was stopped: look for very long or deeply nested content",
                  f"{student}: undefined variable: 'nope' is undefined: " "`{{ nope }}`")

@@ -170,3 +170,16 @@ def test_check_and_list_do_not_import_weasyprint(sample: Path, command: str) -> 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "False"
     assert not (sample / "output").exists()
+
+
+def test_a_mistyped_project_folder_is_an_error_not_an_empty_build(tmp_path: Path) -> None:
+    """Through build.py (cli.run), as a user types it: exit 1, one line, no folder made."""
+    typo = tmp_path / "projetc"
+    proc = subprocess.run([sys.executable, str(Path(__file__).parent.parent / "build.py"),
+                           "--project", str(typo), "build"], capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[0] == (f"--project {typo}: no such folder: give the folder "
+                                           "that holds briefs/ and content/")
+    assert proc.stdout == ""
+    assert not typo.exists()
