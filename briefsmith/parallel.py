@@ -168,8 +168,8 @@ class Workers:
                     outcome.detail = detail
                 results.append(outcome)
             except multiprocessing.TimeoutError:
-                self.stop()
-                results.append(RenderError(f"{label}: the render took longer than "
+                self.stop()  # the label says what the task was: a render, a comparison
+                results.append(RenderError(f"{label}: took longer than "
                                            f"{RENDER_SECONDS} s and was stopped: look for very "
                                            "long or deeply nested content"))
         return results

@@ -99,7 +99,7 @@ def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
         with Workers(_task, state, order.tasks, jobs, order.labels,
                      todo.reporter(order, progress)) as workers:
             checks.compile()  # in this process, while the workers render
-            checks.collect(range(len(checks.tasks)), workers.results(order.extra))
+            checks.retry(checks.collect(range(len(checks.tasks)), workers.results(order.extra)))
             checks.finish()  # raises what `check` would: nothing is written
             outcomes = workers.results(order.renders)
         rendered, errors = gather(outcomes, [t.selection.brief.origin for t in todo.tasks])

@@ -365,7 +365,12 @@ class OutputChecks:
 
     def run(self) -> None:
         """All of it here, the tasks in workers of their own (the `check` command)."""
-        pending = list(range(len(self.tasks)))
+        self.retry(list(range(len(self.tasks))))
+        self.finish()
+
+    def retry(self, pending: list[int]) -> None:
+        """Run these tasks in workers of their own, and again those a time limit stopped: a
+        build's workers stop at an endless render with check's other tasks not done yet."""
         while pending:
             with Workers(check_task, {"project": self.project},
                          [self.tasks[i] for i in pending], os.cpu_count() or 1,
@@ -373,7 +378,6 @@ class OutputChecks:
                 self.compile()  # meanwhile, in this process
                 outcomes = workers.results(range(len(pending)))
             pending = self.collect(pending, outcomes)
-        self.finish()
 
 
 def review(project: Project, findings: FindingCache | None = None,

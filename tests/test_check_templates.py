@@ -99,8 +99,8 @@ def test_endless_loop_meets_the_time_limit_and_hides_nothing(project: Path, cli,
     add_to_template(project, "{% for i in range(10 ** 9) %}{% endfor %}", "parliamentary")
     student = add_to_template(project, "{{ nope }}", "student")
     assert_fails(cli(project, command), project,
-                 "briefs/harbour.yaml:1:1: harbour (parliamentary): the render took longer "
-                 "than 2 s and was stopped: look for very long or deeply nested content",
+                 "briefs/harbour.yaml:1:1: harbour (parliamentary): took longer than 2 s "
+                 "and was stopped: look for very long or deeply nested content",
                  f"{student}: undefined variable: 'nope' is undefined: " "`{{ nope }}`")
 
 
