@@ -3,7 +3,8 @@ corrupted before, a plain build leaves every output byte-identical to a clean bu
 inputs.
 
 Hypothesis draws sequences of steps over a real project (real YAML, real WeasyPrint): edits and
-reverts of a block, a source text, a template, a stylesheet and the house style (same-size edits
+reverts of a block, a source text, a template (one that another audience's template extends
+by its tree prefix among them), a stylesheet and the house style (same-size edits
 with the old mtime put back among them, so the stat cache must notice through ctime), partial
 builds (one brief, one audience, one format), deleted and corrupted outputs, and full builds.
 After each plain build every output is compared with a clean build of the same inputs in a
@@ -50,6 +51,11 @@ EDITS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "source": ("content/sources/harbour-report.txt", "The review will report in 2027.",
                ("The review will report in 2027.\nIt was welcomed.",)),
     "template": ("templates/_base/blocks.html.j2", "{% macro", ("{# x #}{% macro",)),
+    # the student template extends this file by its tree prefix (make_project): an edit here
+    # changes the student outputs, though the file is not on the student chain
+    "other-audience-template": ("templates/ngo/brief.html.j2",
+                                "{% block sources_heading %}Sources{% endblock %}",
+                                ("{% block sources_heading %}Sources cited{% endblock %}",)),
     "style": ("templates/parliamentary/style.css", ":root { --accent: #1f4e5f;",
               (":root { --accent: #1f4e60;", "h2 { color: #123; }\n:root { --accent: #1f4e5f;")),
     "config": ("briefsmith.yaml", 'organisation: "Harbour Research Service"',
@@ -69,6 +75,8 @@ def make_project(dest: Path) -> Path:
                                                "[parliamentary, student]"))
     (dest / "briefs" / "review.yaml").write_text(SECOND_BRIEF)
     (dest / "briefsmith.yaml").write_text(CONFIG)
+    (dest / "templates" / "student" / "brief.html.j2").write_text(
+        '{% extends "project/ngo/brief.html.j2" %}\n')
     return dest
 
 
