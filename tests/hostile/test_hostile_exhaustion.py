@@ -96,8 +96,8 @@ def test_render_over_the_time_limit_is_stopped(hproject: Path, cli,
     monkeypatch.setattr(parallel, "RENDER_SECONDS", 2)  # read when the pool waits
     add_to_template(hproject, "{% for i in range(10 ** 9) %}{% endfor %}")
     lines, seconds = _fails(cli, hproject)
-    assert lines == [f"{BRIEF_AT}: harbour (ngo): the render took longer than 2 s and was "
-                     "stopped: look for very long or deeply nested content"]
+    assert lines == [f"{BRIEF_AT}: harbour (ngo): took longer than 2 s and was stopped: look "
+                     "for very long or deeply nested content"]
     assert seconds < 15
 
 
