@@ -111,14 +111,14 @@ class Chromium:
         self.session = ""
 
     def call(self, method: str, params: dict[str, Any] | None = None,
-             session: bool = True) -> dict[str, Any]:
+             session: bool = True, seconds: float = 30) -> dict[str, Any]:
         self.next_id += 1
         message: dict[str, Any] = {"id": self.next_id, "method": method,
                                    "params": params or {}}
         if session and self.session:
             message["sessionId"] = self.session
         os.write(self.to_chrome, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + seconds
         while True:
             while b"\0" in self.buffer:
                 raw, self.buffer = self.buffer.split(b"\0", 1)
@@ -135,7 +135,10 @@ class Chromium:
                 self.buffer += chunk
 
     def open(self, url: str) -> None:
-        target = self.call("Target.createTarget", {"url": "about:blank"}, session=False)
+        # the first answer waits for Chromium to start: in a fresh profile on a busy machine
+        # that once took over 30 s (a fresh clone's CI run)
+        target = self.call("Target.createTarget", {"url": "about:blank"}, session=False,
+                           seconds=120)
         self.session = self.call("Target.attachToTarget", {"targetId": target["targetId"],
                                                            "flatten": True},
                                  session=False)["sessionId"]
