@@ -32,7 +32,9 @@ from .fonts import FONTS_DIR
 if TYPE_CHECKING:
     from fontTools.ttLib import TTFont
 
-FORMAT = 1  # bump when the way instances are made changes but the table below does not
+# Bump when the way instances are made changes but the table below does not (2: the source's
+# timestamp, not the time of making).
+FORMAT = 2
 CACHE_ENV = "BRIEFSMITH_FONT_CACHE"  # a folder for the cache when the environment's is read-only
 
 
@@ -159,10 +161,12 @@ def make(instance: Instance, out: Path) -> None:
     axes: dict[str, float] = {"wght": instance.weight}
     if instance.opsz is not None:
         axes["opsz"] = instance.opsz
-    with TTFont(FONTS_DIR / instance.source) as varfont:
+    # The source's own timestamp, not now (fontTools stamps the time of saving by default):
+    # equal fonts give equal bytes, so two machines' set-ups give byte-identical PDFs.
+    with TTFont(FONTS_DIR / instance.source, recalcTimestamp=False) as varfont:
         font = instantiateVariableFont(varfont, axes, static=True)
+        font.recalcTimestamp = False
         _name(font, instance)
-        # The source's own timestamp, not now: equal fonts give equal bytes (and equal PDFs).
         font.save(out, reorderTables=True)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,16 @@ print(len(calls), len(doc.pages))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["0", "1"]
+
+
+def test_an_instance_made_twice_is_the_same_bytes(tmp_path: Path) -> None:
+    """Made a second apart (fontTools would stamp the time of saving): the same bytes, with
+    the source font's own timestamp, so two set-ups give byte-identical PDFs."""
+    instance = font_instances.INSTANCES[0]
+    font_instances.make(instance, tmp_path / "first.ttf")
+    time.sleep(1.1)
+    font_instances.make(instance, tmp_path / "second.ttf")
+    assert (tmp_path / "first.ttf").read_bytes() == (tmp_path / "second.ttf").read_bytes()
+    with TTFont(tmp_path / "first.ttf") as made, \
+            TTFont(font_instances.FONTS_DIR / instance.source) as source:
+        assert made["head"].modified == source["head"].modified
