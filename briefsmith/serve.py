@@ -50,12 +50,16 @@ Log = Callable[[str], None]
 # --------------------------------------------------------------------------- the warm worker
 
 
-def _worker_main(conn: Connection, root: Path, out_dir: Path, override: Path | None,
-                 audience: str | None, listening: int) -> None:
+def _worker_main(conn: Connection, server_end: Connection, root: Path, out_dir: Path,
+                 override: Path | None, audience: str | None, listening: int) -> None:
     """The build process. In its own process group, so that Ctrl-C in the terminal reaches
     the server only, which then stops it; SIGINT from the server means "stop this build" and
     is let through only while a build runs."""
     os.close(listening)  # the server's socket: a worker left behind must not hold the port
+    # The server's end of the pipe, a copy made by fork: while this process holds it, a server
+    # that is killed (SIGKILL, a closed terminal's SIGHUP) never reads as gone, and this
+    # process would wait for its next build for ever.
+    server_end.close()
     os.setpgrp()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -122,7 +126,8 @@ class WarmWorker:
         context = multiprocessing.get_context("fork")  # before any thread of the server
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker_main, args=(child, root, out_dir, override, audience, listening),
+            target=_worker_main,
+            args=(child, self.conn, root, out_dir, override, audience, listening),
             # not a daemon: a daemon may not start the render processes a build forks; it ends
             # when the server asks, or when the server is gone (its end of the pipe closes)
             name="briefsmith-preview-worker")

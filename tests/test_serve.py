@@ -298,3 +298,22 @@ def test_ctrl_c_stops_server_and_worker(server: Server) -> None:
     for pid in workers:
         assert until(lambda p=pid: not Path(f"/proc/{p}").exists(), 10), f"{pid} still there"
     assert "Traceback" not in server.log.read_text()
+
+
+def test_a_killed_server_leaves_no_worker_behind(tmp_path: Path) -> None:
+    """SIGKILL, or the SIGHUP of a closed terminal, gives the server no chance to stop its
+    build process: that process sees the pipe close and leaves by itself."""
+    server = Server(copy_project("minimal", tmp_path / "project"))
+    try:
+        workers = until(lambda: subprocess.run(["pgrep", "-P", str(server.proc.pid)],
+                                               capture_output=True, text=True,
+                                               check=False).stdout.split(), 30)
+        assert workers, "the warm build process is not running"
+        server.proc.kill()
+        server.proc.wait(30)
+        for pid in workers:
+            assert until(lambda p=pid: not Path(f"/proc/{p}").exists(), 30), f"{pid} stayed"
+    finally:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait()
