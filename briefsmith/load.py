@@ -167,10 +167,11 @@ def load_c(text: str, rel: str) -> Document:
         while True:
             event = get()
             kind = type(event)
+            if ((kind is ScalarEvent or kind is MappingStartEvent or kind is SequenceStartEvent)
+                    and (event.anchor is not None or (event.tag is not None and event.tag != "!")
+                         or len(stack) >= MAX_DEPTH)):
+                raise _Unsure
             if kind is ScalarEvent:
-                if (event.anchor is not None or (event.tag is not None and event.tag != "!")
-                        or len(stack) >= MAX_DEPTH):
-                    raise _Unsure
                 mark = event.start_mark
                 style = event.style
                 value: Any = event.value
@@ -181,30 +182,25 @@ def load_c(text: str, rel: str) -> Document:
                     if value in top[0]:
                         raise _Unsure  # a duplicate key
                     top[3] = value
-                    top[4] = Origin(rel, mark.line + 1, mark.column + 1)
+                    top[4] = _at(rel, mark)
                     continue
                 if not style:  # plain ('' from libyaml): the pure loader's _scalar rules
                     if "?" in value and top is not None and top[5]:
                         raise _Unsure  # PyYAML ends an unquoted value at a '?' in [...], {...}
-                    end = event.end_mark
                     if lines is None:
                         lines = text.splitlines()
-                    if end.line < len(lines) and _COMMENT_AFTER.match(lines[end.line],
-                                                                      end.column):
+                    if _cut_by_comment(lines, event.end_mark):
                         raise _Unsure
                     root_blank = top is None and value == ""
                     value = _plain(value)
-                where = Origin(rel, mark.line + 1, mark.column + 1)
+                where = _at(rel, mark)
                 span = (mark.index, event.end_mark.index)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
-                if (event.anchor is not None or (event.tag is not None and event.tag != "!")
-                        or len(stack) >= MAX_DEPTH):
-                    raise _Unsure
                 top = stack[-1] if stack else None
                 if top is not None and top[1] and top[3] is None:
                     raise _Unsure  # a key that is not plain text
                 mark = event.start_mark
-                where = Origin(rel, mark.line + 1, mark.column + 1)
+                where = _at(rel, mark)
                 made: YMap | YList
                 if kind is MappingStartEvent:
                     made = YMap()
@@ -246,8 +242,8 @@ def load_c(text: str, rel: str) -> Document:
 
 
 def _plain(value: str) -> Any:
-    """An unquoted value as the pure loader's `_Converter._scalar` reads it, or _Unsure where
-    that would report a problem."""
+    """An unquoted value as both loaders read it; _Unsure for a YAML 1.1 yes/no word, which
+    the pure loader reports (`_Converter._scalar`)."""
     if value in ("true", "True", "TRUE"):
         return True
     if value in ("false", "False", "FALSE"):
@@ -319,8 +315,18 @@ _CONTEXTS = {
 }
 
 
+def _at(path: str, mark: Any) -> Origin:
+    """The 1-based place of a PyYAML or libyaml mark (0-based line and column)."""
+    return Origin(path, mark.line + 1, mark.column + 1)
+
+
 def _origin(path: str, node: Node) -> Origin:
-    return Origin(path, node.start_mark.line + 1, node.start_mark.column + 1)
+    return _at(path, node.start_mark)
+
+
+def _cut_by_comment(lines: list[str], end: Any) -> bool:
+    """Whether a ' #' follows an unquoted value on its line: YAML reads the rest as a comment."""
+    return end.line < len(lines) and bool(_COMMENT_AFTER.match(lines[end.line], end.column))
 
 
 class _Converter:
@@ -385,8 +391,7 @@ class _Converter:
         if node.style is not None:  # quoted or block scalar: always text, exactly as written
             return value
         where = _origin(self.path, node)
-        end = node.end_mark
-        if end.line < len(self.lines) and _COMMENT_AFTER.match(self.lines[end.line], end.column):
+        if _cut_by_comment(self.lines, node.end_mark):
             self.errors.add(
                 ContentError(
                     "a ' #' after an unquoted value starts a YAML comment and cuts the text: "
@@ -394,13 +399,9 @@ class _Converter:
                     where,
                 )
             )
-        if value in ("true", "True", "TRUE"):
-            return True
-        if value in ("false", "False", "FALSE"):
-            return False
-        if value in ("", "~", "null", "Null", "NULL"):
-            return None
-        if value.lower() in _BOOL_11:
+        try:
+            return _plain(value)
+        except _Unsure:
             self.errors.add(
                 ContentError(
                     f"'{value}' would be read as a yes/no value by YAML 1.1: "
@@ -409,9 +410,6 @@ class _Converter:
                 )
             )
             return value
-        if _INT.fullmatch(value):
-            return int(value)
-        return value
 
 
 EMPTY = "the file is empty"

@@ -27,7 +27,7 @@ from .models import relpath
 from .output import Output, output_path
 from .project import Project
 from .select import Selection
-from .templates import BUILTIN, linked_files, tree_prefixes
+from .templates import BUILTIN, template_inputs
 
 
 @dataclass(frozen=True)
@@ -149,15 +149,11 @@ def fingerprint(project: Project, selection: Selection, digests: Digests,
         for citation in project.content.citations.get(block.id, ()):
             parts[f"source {citation.source.id}"] = hash_of(citation.source)
     parts.update(conflict_parts(project.content, selection))  # the other sides, resolutions
-    for folder in chain.folders:
+    folders, linked = template_inputs(chain)
+    for folder in folders:
         for name, digest in digests.tree_files(folder):
             parts[f"template {relpath(folder / name, project.root)}"] = digest
-    linked = linked_files(chain)
-    if linked is None:  # a name worked out while rendering: any file of those trees
-        for tree in tree_prefixes(project.root).values():
-            for name, digest in digests.tree_files(tree):
-                parts[f"template {relpath(tree / name, project.root)}"] = digest
-    for path in linked or ():
+    for path in linked:
         parts[f"template {relpath(path, project.root)}"] = digests.file(path) or ""
     return parts
 
@@ -181,11 +177,9 @@ def output_reads(project: Project, selection: Selection, digests: Digests) -> di
         files.append(root / project.config.logo_path)
     reads: dict[str, str | None] = {"code": code_version(), **digests.font_reads()}
     reads.update((f"file:{digests.key(p)}", digests.file(p)) for p in dict.fromkeys(files))
-    linked = linked_files(chain)
-    reads.update((f"file:{digests.key(p)}", digests.file(p)) for p in linked or ())
-    reads.update((f"tree:{digests.key(f)}", digests.tree(f))
-                 for f in (*chain.folders, *(tree_prefixes(root).values() if linked is None
-                                             else ())))
+    folders, linked = template_inputs(chain)
+    reads.update((f"file:{digests.key(p)}", digests.file(p)) for p in linked)
+    reads.update((f"tree:{digests.key(f)}", digests.tree(f)) for f in folders)
     return reads
 
 

@@ -405,6 +405,15 @@ def linked_files(chain: TemplateChain) -> list[Path] | None:
     return sorted(found)
 
 
+def template_inputs(chain: TemplateChain) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    """What an output's templates are read from: whole folders (the chain's own, and every
+    prefixed tree when `linked_files` cannot tell), and single files outside them."""
+    linked = linked_files(chain)
+    if linked is None:  # a name worked out while rendering: any file of those trees
+        return (*chain.folders, *tree_prefixes(chain.root).values()), ()
+    return chain.folders, tuple(linked)
+
+
 def chain_for(root: Path, audience: str, trees: tuple[Path, ...],
               house_css: str = "") -> TemplateChain:
     folders = []
