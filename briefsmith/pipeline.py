@@ -15,6 +15,7 @@ from typing import Any
 
 from . import pdf, rebuild
 from . import project as stage
+from .compiled import COMPILED
 from .contracts import page_budget_error
 from .csl import find_style
 from .docx import render_docx
@@ -87,6 +88,7 @@ def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
     pairs = plan(project.content, request.briefs, request.audience)
     selections = rebuild.in_shard([select(project.content, b, a, project.config.citation_styles)
                                    for b, a in pairs], request.shard)
+    COMPILED.keep_in(out_dir / ".cache" / "templates" if out_dir.is_dir() else None)  # compiled.py
     # Held from before the first render to after the last write (and taken only once the
     # request is known to be valid): a second build into the same folder stops at once.
     with build_lock(out_dir):

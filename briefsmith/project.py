@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast
 from .balance import check_viewpoints
 from .charts import verify_values
 from .citations import verify_content
+from .compiled import COMPILED
 from .config import CONFIG_NAME, Config, load_config
 from .conflicts import load_resolutions, review_warnings
 from .contracts import contract_findings
@@ -34,7 +35,7 @@ from .models import Audience, Block, Brief, Content, Origin, Source, relpath
 from .output import FORMATS
 from .parallel import Workers
 from .paths import read_inside
-from .quotecache import FindingCache, QuoteCache
+from .quotecache import CACHE_DIR, FindingCache, QuoteCache
 from .render import dry_render
 from .select import Selection, select
 from .templates import BUILTIN, TemplateChain, chain_for, compile_errors, template_trees
@@ -256,6 +257,8 @@ def check(root: Path, override: Path | None = None, write_caches: bool = False) 
     output/.cache/ folder a build made (quotecache.py); a build reads them only."""
     quotes = QuoteCache(root)
     project = load_project(root, override, quotes)
+    if (root / CACHE_DIR).is_dir():  # the templates a build compiled, signed (compiled.py)
+        COMPILED.keep_in(root / CACHE_DIR / "templates", writable=False)
     checks = OutputChecks(project)
     checks.run()
     if write_caches:

@@ -18,12 +18,13 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import CodeType, TracebackType
+from types import TracebackType
 
 import jinja2
 import jinja2.meta
 from jinja2 import nodes
 
+from .compiled import COMPILED
 from .errors import BriefsmithError, TemplateError, frames, printable
 from .load import decode_utf8
 from .models import Origin, relpath
@@ -63,45 +64,6 @@ def display(path: Path, root: Path) -> str:
     return shown
 
 
-class _CompiledTemplates(jinja2.BytecodeCache):
-    """Compiled templates kept in memory for the life of the process, shared by every chain.
-
-    Compiling is most of the cost of a render, and every render makes a fresh environment (so
-    that `used` records each one's own files): without this, `check` would compile the same
-    few files again for every brief, audience and format. Render workers are forked, so what
-    the parent compiled before (in `serve`, the builds before) is already here for them.
-    Jinja keys each entry by template name and file and checks the source's checksum, so an
-    edited file is compiled again."""
-
-    LIMIT = 256  # `watch` runs many builds in one process; keep only recent versions
-
-    def __init__(self) -> None:
-        self.entries: dict[str, tuple[str, CodeType]] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        checksum, code = self.entries.get(bucket.key, ("", None))
-        if code is not None and checksum == bucket.checksum:
-            bucket.code = code
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.code is None:
-            return
-        self.entries.pop(bucket.key, None)
-        self.entries[bucket.key] = (bucket.checksum, bucket.code)
-        while len(self.entries) > self.LIMIT:
-            del self.entries[next(iter(self.entries))]
-
-    def has(self, name: str, filename: str, source: str) -> bool:
-        """Compiled already, from this very text (a long-lived `serve` or `watch` process)."""
-        entry = self.entries.get(self.get_cache_key(name, filename))
-        return entry is not None and entry[0] == self.get_source_checksum(source)
-
-    def keep(self, name: str, filename: str, source: str, code: CodeType) -> None:
-        self.entries[self.get_cache_key(name, filename)] = (self.get_source_checksum(source),
-                                                            code)
-
-
-_COMPILED = _CompiledTemplates()
 # Each template file's text as the loader last read it, so that an error can quote the line it
 # is at without opening the file again (a few templates per project: a plain dict).
 _SOURCES: dict[str, str] = {}
@@ -167,7 +129,7 @@ class TemplateChain:
     def environment(self) -> jinja2.Environment:
         return jinja2.Environment(
             loader=_RecordingLoader([str(f) for f in self.folders], self.used, self.root),
-            bytecode_cache=_COMPILED,
+            bytecode_cache=COMPILED,
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -355,9 +317,9 @@ def compile_errors(chains: Iterable[TemplateChain]) -> list[BriefsmithError]:
                 filename = os.path.normpath(posixpath.join(str(folder), name))
                 try:
                     source = decode_utf8(path.read_bytes(), rel)
-                    if not _COMPILED.has(name, filename, source):
-                        _COMPILED.keep(name, filename, source,
-                                       env.compile(source, name, filename))
+                    if not COMPILED.has(env, name, filename, source):
+                        COMPILED.keep(env, name, filename, source,
+                                      env.compile(source, name, filename))
                 except jinja2.TemplateSyntaxError as exc:
                     errors.append(syntax_error(exc, chain.root))
                 except BriefsmithError as exc:

@@ -99,6 +99,7 @@ def _assert_consistent(root: Path, good: dict[str, bytes]) -> list[Path]:
         if OWN_TEMP.fullmatch(path.name):
             temps.append(path)
         elif not ((rel.startswith(".cache/citeproc/") and path.suffix == ".json")
+                  or (rel.startswith(".cache/templates/") and path.suffix == ".jinja")
                   or rel == ".cache/stat-cache.json"):
             strays.append(rel)
     assert strays == [], f"unexpected files in output/: {strays}"
