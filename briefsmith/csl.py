@@ -105,9 +105,18 @@ def csl_item(source: Source) -> dict[str, object]:
     return item
 
 
+# The label words pandoc reads as CSL's "paragraph" locator, singular and plural: it does not
+# read "para", and kept "para 4" as plain text after the citation, outside the style's own
+# label and punctuation ("[1], para 4" beside "[1, Paras 11, 12]" in IEEE; "'T', para 4" beside
+# "'T' paras 4, 7" in OSCOLA). The style then writes the label as it prescribes.
+LOCATOR_LABELS = {"para": "paragraph", "paras": "paragraphs"}
+
+
 def merged_locator(citations: list[Citation]) -> str:
-    """One pinpoint for several quotes from one source: 'para 4', 'paras 4, 7' or 'paras 6–7'."""
-    return para_locator(*((c.first_para, c.last_para) for c in citations))
+    """One pinpoint for several quotes from one source, as a CSL locator: 'paragraph 4',
+    'paragraphs 4, 7' or 'paragraphs 6–7' (the numbers as models.para_locator writes them)."""
+    label, numbers = para_locator(*((c.first_para, c.last_para) for c in citations)).split(" ", 1)
+    return f"{LOCATOR_LABELS[label]} {numbers}"
 
 
 def _sanitise(fragment: str) -> str:

@@ -424,7 +424,7 @@ def note_text(html: str) -> str:
 SIDES = ("Report on the harbour's new quay: 1,200 boats{a} Survey by the fishing co-operative: "
          "about 900 boats{b}")
 NOTES = {"parliamentary": (" 4", " 5"), "ngo": (" 4", " 5"),
-         "student": (" (Byron, 2026, para 2)", " (Hansen, 2027, para 2)")}
+         "student": (" (Byron, 2026, para. 2)", " (Hansen, 2027, para. 2)")}
 
 
 @pytest.mark.parametrize("resolution, expected", [

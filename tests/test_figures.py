@@ -62,7 +62,7 @@ def test_pdf_shows_the_drawing_and_the_chart_with_captions_credit_and_citations(
     assert "Boats that used the old quay in 2025 and the new quay in its first year" in text
     # the chart's note cites both its values' passages, the figure's the credit's passage
     assert "Byron, ‘Harbour Report’, paras 2, 5." in text
-    assert "Byron, ‘Harbour Report’, para 6." in text
+    assert "Byron, ‘Harbour Report’, para. 6." in text  # the style's label, as for paras
     assert "Old quay, 2025" not in text  # the chart's words are drawn as paths, not fonts
 
 
