@@ -8,7 +8,8 @@ of a .docx file.
 pandoc (bundled by pypandoc-binary, run with --sandbox so it reads only the files named on its
 command line and never the network) turns the HTML into Word: headings into the Heading 1/2/3
 styles, tables into Word tables, images (data: URLs only; files are inlined from the project's
-template and content folders first) into embedded pictures with their alt text, and each marked
+template and content folders first) into embedded pictures with their alt text (an SVG one
+also as PNG, docx_png.py), and each marked
 note, through a small Lua filter, into a real Word footnote. pandoc writes footnotes only, so
 for an endnotes audience the notes are moved into word/endnotes.xml afterwards, with their
 relationships and content type. The Word styles come from a reference document made from
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .csl import pandoc_path
+from .docx_png import add_png_fallbacks
 from .errors import RenderError
 from .models import Origin
 from .paths import OutsideProject, read_inside
@@ -49,7 +51,9 @@ NOTE_CLASS = "bs-docx-note"
 # pandoc's AST, adjusted for Word: a Span marked as a note becomes a pandoc Note (the docx
 # writer makes it a Word footnote); the running heads of the PDF's page margins are left out; a
 # figure without a picture (a quote and its speaker) becomes its content and a caption line,
-# where pandoc would otherwise lay it out as a table.
+# where pandoc would otherwise lay it out as a table; a picture's figure keeps only its picture
+# and caption (its title goes before it, a chart's data table after it): pandoc lays a figure of
+# several blocks out as a table of subfigures, the picture shrunk into one cell.
 _FILTER = f"""
 function Span(el)
   if el.classes:includes("{NOTE_CLASS}") then
@@ -67,7 +71,21 @@ function Figure(fig)
   local pictures = 0
   fig:walk({{Image = function() pictures = pictures + 1 end}})
   if pictures > 0 then
-    return nil
+    -- pandoc lays a figure of several blocks out as a table of subfigures, the picture shrunk
+    -- into one of its cells: a title before the picture goes before the figure, a table
+    -- after it (a chart's data) after the figure
+    local before, kept, after = pandoc.Blocks({{}}), pandoc.Blocks({{}}), pandoc.Blocks({{}})
+    for _, block in ipairs(fig.content) do
+      local has = false
+      pandoc.walk_block(block, {{Image = function() has = true end}})
+      if has then kept:insert(block) elseif #kept == 0 then before:insert(block)
+      else after:insert(block) end
+    end
+    if #before == 0 and #after == 0 then
+      return nil
+    end
+    fig.content = kept
+    return before .. pandoc.Blocks({{fig}}) .. after
   end
   local blocks = pandoc.Blocks(fig.content)
   local caption = pandoc.utils.blocks_to_inlines(fig.caption.long)
@@ -165,6 +183,7 @@ def html_to_docx(html: str, style: HouseStyle, meta: DocMeta, folders: tuple[Pat
                  f"--lua-filter={lua}", "-M", f"lang={meta.language}", "-o", str(target),
                  str(source)], origin)
         parts = _read_zip(target.read_bytes())
+    add_png_fallbacks(parts, origin)
     if meta.endnotes:
         _to_endnotes(parts)
     parts["docProps/core.xml"] = _core(meta).encode("utf-8")
@@ -182,7 +201,7 @@ def _prepare(html: str, folders: tuple[Path, ...], origin: Origin | None) -> str
     paragraph) and inline every image that is not a data: URL from the allowed folders."""
     html = _HEAD.sub("", html, count=1)
     # pandoc reads only a <main> element's content when there is one: the masthead is needed
-    html = _MAIN.sub(lambda m: f"<{m.group(1)}div{m.group(2)}", html)
+    html = _MAIN.sub(lambda m: f"<{m.group(1)}div{m.group(2)}>", html)
 
     def inline(match: re.Match[str]) -> str:
         src = match.group(2)[1:-1]

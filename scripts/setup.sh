@@ -14,8 +14,9 @@ want_tests=0
 # axe-core over the HTML output in Debian's headless Chromium (tests/a11y/).
 # fonts-noto-core and fonts-noto-cjk: the Arabic, Hebrew, Devanagari and CJK fonts the renderer
 # falls back to (briefsmith/fonts.py names the files it uses; too big to keep in git).
+# libcairo2: CairoSVG, which draws a PNG of each SVG picture in Word output (docx_png.py).
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
-          fonts-noto-core fonts-noto-cjk)
+          fonts-noto-core fonts-noto-cjk libcairo2)
 if [ "$want_tests" = 1 ]; then
   packages+=(poppler-utils chromium)
   # Any node and npm will do (Debian's, or another build already on the machine).

@@ -4,6 +4,7 @@ read back with python-docx and as raw package parts, next to the HTML of the sam
 from __future__ import annotations
 
 import html as html_module
+import io
 import re
 import shutil
 import zipfile
@@ -175,8 +176,9 @@ def test_pictures_are_embedded_with_their_alt_text(built: tuple[Path, Path]) -> 
     package = parts(path)
     document = package["word/document.xml"].decode()
     media = [n for n in package if n.startswith("word/media/")]
-    assert len(media) == 4  # the logo and the three figures
-    assert any(n.endswith(".svg") for n in media)
+    svgs = [n for n in media if n.endswith(".svg")]
+    assert svgs  # an SVG logo and the chart
+    assert len(media) == 4 + len(svgs)  # the logo and the three figures, and a PNG of each SVG
     for alt in ("Harbour Watch", "Bar chart of boats per month", "A map of the quay, by file name",
                 "Boats &amp; crews, as a line"):
         assert f'<wp:docPr descr="{alt}"' in document
@@ -257,3 +259,63 @@ def test_an_image_outside_the_project_is_refused(tmp_path: Path, cli) -> None:
     assert run.code == 1
     assert "refused the image 'https://example.org/x.png'" in run.err
     assert not (root / "output/harbour/harbour-parliamentary.docx").exists()
+
+
+def test_every_picture_has_a_png_or_bitmap_any_reader_shows(built: tuple[Path, Path]) -> None:
+    """An SVG picture carries a PNG in its main blip (what Google Docs, Word 2013 and
+    previewers show) and keeps its SVG in Word 2016's extension; each PNG is drawn, in the
+    picture's proportions; no picture is shrunk into a table cell."""
+    svg_pictures = 0
+    for audience in AUDIENCES:
+        package = parts(output(built[0], audience, "docx"))
+        document = package["word/document.xml"].decode()
+        rels = dict(re.findall(r'Id="([^"]+)" Target="([^"]+)"',
+                               package["word/_rels/document.xml.rels"].decode()))
+        types = package["[Content_Types].xml"].decode()
+        for name in (n for n in package if n.startswith("word/media/")):
+            assert (f'PartName="/{name}"' in types
+                    or f'Extension="{PurePosixPath(name).suffix[1:]}"' in types), name
+        drawings = re.findall(r"<w:drawing>.*?</w:drawing>", document, re.S)
+        assert drawings, audience
+        for drawing in drawings:
+            main = re.search(r'<a:blip r:embed="([^"]+)"', drawing)
+            assert main, f"{audience}: a picture with no main image: {drawing[:300]}"
+            target = rels[main.group(1)]
+            assert not target.endswith(".svg"), target
+            svg = re.search(r'<asvg:svgBlip\b[^>]*r:embed="([^"]+)"', drawing)
+            if svg is None:
+                continue
+            svg_pictures += 1
+            assert rels[svg.group(1)].endswith(".svg")
+            image = Image.open(io.BytesIO(package[f"word/{target}"]))
+            cx, cy = map(int, re.search(r'<wp:extent cx="(\d+)" cy="(\d+)"', drawing).groups())
+            assert abs(image.width / image.height - cx / cy) < 0.02, (target, image.size)
+            assert image.width >= cx / 914400 * 150  # at least 150 dpi of its shown size
+            colours = image.convert("RGBA").getcolors(maxcolors=1_000_000) or []
+            assert len(colours) > 2, f"{target} is blank"
+        # pandoc lays a figure of several blocks (title, picture, data table) out as a table
+        # of subfigures, the picture shrunk into one cell: no picture is in a table
+        tables = re.findall(r"<w:tbl>.*?</w:tbl>", document, re.S)
+        assert not any("<w:drawing>" in t for t in tables), audience
+    assert svg_pictures >= 1  # the parliamentary brief's inline chart
+
+
+def test_a_chart_with_title_and_data_table_is_as_wide_as_the_text(sample: Path, cli) -> None:
+    """The sample's casualties chart: a figure holding a title, the picture and its data
+    table, which pandoc would lay out as three subfigure cells, the chart a third wide."""
+    run = cli(sample, "build", "ottawa-treaty-2025", "--audience", "ngo", "--format", "docx")
+    assert run.code == 0, run.err
+    package = parts(sample / "output" / "ottawa-treaty-2025" / "ottawa-treaty-2025-ngo.docx")
+    document = package["word/document.xml"].decode()
+    chart = next(d for d in re.findall(r"<w:drawing>.*?</w:drawing>", document, re.S)
+                 if 'descr="Bar chart of landmine casualties' in d)
+    width = int(re.search(r'<wp:extent cx="(\d+)"', chart).group(1)) / 914400
+    assert width >= 5.5, f"the chart is {width:.1f} in wide"
+    assert not any(chart in t for t in re.findall(r"<w:tbl>.*?</w:tbl>", document, re.S))
+    # the first part after <main> keeps its anchor (the tag once lost its ">", and the next
+    # element went into it as attributes: its id, or a picture, vanished)
+    assert 'w:name="key-messages"' in document
+    path = sample / "output" / "ottawa-treaty-2025" / "ottawa-treaty-2025-ngo.docx"
+    text = [p.text for p in docx.Document(str(path)).paragraphs]
+    title = text.index("Landmine casualties in 2023")
+    assert any(t.startswith("People killed and injured") for t in text[title:title + 4])

@@ -366,3 +366,39 @@ def test_refusal_is_reported_once_per_resource(hproject: Path, cli, secret: Path
         [refused(f"file://{secret}", OUTSIDE), refused("file:///etc/passwd", OUTSIDE)])
     assert run.err_lines[-1] == "briefsmith: 2 problems; nothing was written"
     assert BRIEF_AT in run.err
+
+
+@pytest.mark.parametrize("html", [
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+    'width="40" height="40"><image xlink:href="file://{picture}" width="40" height="40"/>'
+    '<image xlink:href="http://127.0.0.1:9/x.png" width="40" height="40"/></svg>',
+    '<img alt="x" src="{svg}">',
+], ids=["inline-svg", "data-svg"])
+def test_the_word_documents_png_of_an_svg_reads_nothing_outside(hproject: Path, cli,
+                                                                tmp_path: Path,
+                                                                html: str) -> None:
+    """Word output draws each SVG picture as PNG too (docx_png.py): an outside picture the SVG
+    names is not drawn into it, and nothing is fetched."""
+    from PIL import Image
+
+    picture = tmp_path / "outside-red.png"
+    Image.new("RGB", (40, 40), (255, 0, 0)).save(picture)
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+           f'width="40" height="40"><image xlink:href="file://{picture}" width="40" '
+           'height="40"/></svg>')
+    data_url = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    add_to_template(hproject, html.format(picture=picture, svg=data_url))
+    run = cli(hproject, "build", "--audience", "ngo", "--format", "docx")
+    assert run.code == 0, run.err
+    import zipfile
+
+    (docx_file,) = (hproject / "output").rglob("*-ngo.docx")
+    with zipfile.ZipFile(docx_file) as archive:
+        names = archive.namelist()
+        pngs = [archive.read(n) for n in names
+                if n.startswith("word/media/") and n.endswith("Png.png")]
+    assert len(pngs) >= 1, names  # the hostile SVG
+    for data in pngs:
+        colours = Image.open(io.BytesIO(data)).convert("RGBA").getcolors(maxcolors=1 << 24)
+        assert colours is not None
+        assert not any(r > 200 and g < 60 and b < 60 and a > 0 for _, (r, g, b, a) in colours)
