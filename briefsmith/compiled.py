@@ -80,6 +80,24 @@ def _user_key() -> bytes | None:
     return key if len(key) == 32 else None
 
 
+def _read_regular(path: Path) -> bytes | None:
+    """The file's bytes if it is a regular file, not a link (a project can bring its own
+    `.cache/`: a link to a file outside, or a FIFO that would block the build, is not read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(MAX_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 class CompiledTemplates(jinja2.BytecodeCache):
     """Jinja's bytecode cache: the memory layer, then (once `keep_in` named a folder) the disk."""
 
@@ -110,11 +128,8 @@ class CompiledTemplates(jinja2.BytecodeCache):
     def _from_disk(self, bucket: jinja2.bccache.Bucket) -> None:
         if self.folder is None or (key := self._signing_key()) is None:
             return
-        path = self.folder / f"{bucket.key}.jinja"
-        try:
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_BYTES + 1)
-        except OSError:
+        raw = _read_regular(self.folder / f"{bucket.key}.jinja")
+        if raw is None:
             return
         mac, data = raw[:MAC_BYTES], raw[MAC_BYTES:]
         if len(raw) > MAX_BYTES or not hmac.compare_digest(mac, self._mac(key, bucket, data)):

@@ -142,3 +142,22 @@ def test_a_build_keeps_its_compiled_templates_and_an_edit_shows_in_the_next_buil
     assert "</body>" in text, entry
     entry.write_text(text.replace("</body>", f"<p>{marker}</p></body>", 1), encoding="utf-8")
     assert marker not in first and marker in build()  # no --force: as a user rebuilds
+
+
+def test_a_link_or_fifo_in_the_cache_folder_is_not_read(tmp_path: Path, templates: Path) -> None:
+    """A project can bring its own output/.cache/: a link out of it, or a FIFO that would block
+    the build for ever, is skipped and replaced by a file of this user's."""
+    store, path = signed_cache(tmp_path, templates, tmp_path / "user-cache")
+    outside = tmp_path / "outside.jinja"
+    outside.write_bytes(path.read_bytes())  # even a validly signed file, when reached by a link
+    path.unlink()
+    path.symlink_to(outside)
+    assert not loads_from_disk(store, templates)
+    path.unlink()
+    os.mkfifo(path)
+    assert not loads_from_disk(store, templates)  # returns: the FIFO is not opened for reading
+    fresh = CompiledTemplates()
+    fresh.keep_in(store)
+    assert environment(templates, fresh).get_template("page.j2").render(items=[4]) == "<p>4</p>"
+    assert path.is_file() and not path.is_symlink()
+    assert loads_from_disk(store, templates)
