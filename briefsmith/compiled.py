@@ -13,10 +13,10 @@ them and writes none, as with its other caches (quotecache.py).
 Jinja keys each entry by template name and file and checks the source's checksum, so an edited
 file is compiled again. What is read from disk is Python code, so it is trusted only when this
 user's key signs it (HMAC-SHA256 over the compiling environment's options, the entry's name
-and its bytes): a `.cache/` folder that came with someone else's project, or was tampered with, is
-compiled afresh instead of run. The key lives in the user's cache folder
-(font_instances.cache_root), never in a project; without a key this user alone can read, only
-the memory layer is used.
+and its bytes): a `.cache/` folder that came with someone else's project, or was tampered
+with, is compiled afresh instead of run; a link or anything but a regular file is not read.
+The key lives in the user's cache folder (font_instances.cache_root), never in a project;
+without a key this user alone can read, only the memory layer is used.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ def _user_key() -> bytes | None:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{KEY_NAME}.", dir=path.parent)  # 0600
             try:
-                os.write(fd, secrets.token_bytes(32))
-                os.close(fd)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(secrets.token_bytes(32))
                 with contextlib.suppress(FileExistsError):  # another process made it first
                     os.link(tmp, path)
             finally:
