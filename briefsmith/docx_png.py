@@ -29,7 +29,8 @@ _DRAWING = re.compile(r"<w:drawing>.*?</w:drawing>", re.S)
 _EXTENT = re.compile(r'<wp:extent cx="(\d+)" cy="(\d+)"')
 _BARE_BLIP = re.compile(r"<a:blip>")
 _SVG_BLIP = re.compile(r'<asvg:svgBlip\b[^>]*\br:embed="([^"]+)"')
-_RELATIONSHIP = re.compile(r'<Relationship\b[^>]*\bId="([^"]+)"[^>]*\bTarget="([^"]+)"[^>]*/>')
+_RELATIONSHIP = re.compile(r"<Relationship\b[^>]*>")
+_ID, _TARGET = re.compile(r'\bId="([^"]+)"'), re.compile(r'\bTarget="([^"]+)"')
 
 
 def add_png_fallbacks(parts: dict[str, bytes], origin: Origin | None = None) -> None:
@@ -41,7 +42,11 @@ def add_png_fallbacks(parts: dict[str, bytes], origin: Origin | None = None) -> 
         return
     rels_name = "word/_rels/document.xml.rels"
     rels = parts[rels_name].decode("utf-8")
-    targets = {rid: target for rid, target in _RELATIONSHIP.findall(rels)}
+    targets = {}
+    for element in _RELATIONSHIP.findall(rels):  # attributes in any order
+        rid, target = _ID.search(element), _TARGET.search(element)
+        if rid and target:
+            targets[rid.group(1)] = target.group(1)
     rasterise = _rasteriser()
     added: list[str] = []
 
