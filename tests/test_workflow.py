@@ -214,3 +214,24 @@ def test_the_flag_check_catches_a_flag_build_py_does_not_have() -> None:
         "build.py build --shards 1/2 --report: --shards is not in `build.py build --help`"]
     [args] = build_py_calls("python build.py --project . check")
     assert unknown_flags(args, main_help) == []
+
+
+def setup_packages() -> set[str]:
+    """The system packages scripts/setup.sh requires without --test (its `packages=(...)`)."""
+    text = (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
+    match = re.search(r"^packages=\(([^)]*)\)", text, re.M)
+    assert match, "scripts/setup.sh no longer lists its packages as packages=(...)"
+    return set(match.group(1).split())
+
+
+def test_the_build_job_installs_every_system_package_setup_requires() -> None:
+    """On GitHub's runner set-up is not root, so it stops at a missing package: the build job
+    must install them all first (a package added to setup.sh alone broke that job unseen)."""
+    build = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]["build"]
+    installed: set[str] = set()
+    for step in build["steps"]:
+        for line in str(step.get("run", "")).replace("\\\n", " ").splitlines():
+            words = shlex.split(line)
+            if words[:4] == ["sudo", "apt-get", "install", "-y"]:
+                installed.update(words[4:])
+    assert setup_packages() - installed == set()
