@@ -15,8 +15,8 @@ file is compiled again. What is read from disk is Python code, so it is trusted 
 user's key signs it (HMAC-SHA256 over the compiling environment's options, the entry's name
 and its bytes): a `.cache/` folder that came with someone else's project, or was tampered
 with, is compiled afresh instead of run; a link or anything but a regular file is not read.
-The key lives in the user's cache folder (font_instances.cache_root), never in a project;
-without a key this user alone can read, only the memory layer is used.
+The key lives in a 0700 folder of the user's cache folder (font_instances.cache_root), never
+in a project; without a key this user alone can read, only the memory layer is used.
 """
 
 from __future__ import annotations
@@ -57,10 +57,14 @@ def _user_key() -> bytes | None:
     replace it (a shared temporary folder)."""
     from .font_instances import cache_root
 
-    path = cache_root() / KEY_NAME
+    # a folder of its own, made 0700 whatever the umask (002 makes the cache folder
+    # group-writable, which would turn the disk layer off)
+    path = cache_root() / "private" / KEY_NAME
     try:
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):
+                path.parent.mkdir(mode=0o700)
             fd, tmp = tempfile.mkstemp(prefix=f".{KEY_NAME}.", dir=path.parent)  # 0600
             try:
                 with os.fdopen(fd, "wb") as handle:
@@ -72,7 +76,7 @@ def _user_key() -> bytes | None:
         info, folder = path.lstat(), path.parent.stat()
         mine = info.st_uid == os.getuid() and folder.st_uid == os.getuid()
         if (not stat.S_ISREG(info.st_mode) or not mine or info.st_mode & 0o077
-                or folder.st_mode & 0o022):
+                or folder.st_mode & 0o077):
             return None
         key = path.read_bytes()
     except OSError:

@@ -33,7 +33,8 @@ def signed_cache(tmp_path: Path, templates: Path, key_home: Path) -> tuple[Path,
     assert environment(templates, cache).get_template("page.j2").render(items=[1]) == "<p>1</p>"
     files = list(store.glob("*.jinja"))
     assert len(files) == 1, files
-    assert (key_home / KEY_NAME).stat().st_mode & 0o777 == 0o600
+    assert (key_home / "private" / KEY_NAME).stat().st_mode & 0o777 == 0o600
+    assert (key_home / "private").stat().st_mode & 0o777 == 0o700
     return store, files[0]
 
 
@@ -100,7 +101,7 @@ def test_compiled_for_other_environment_options_is_not_used(tmp_path: Path,
 
 def test_a_key_others_can_read_turns_the_disk_off(tmp_path: Path, templates: Path) -> None:
     store, _ = signed_cache(tmp_path, templates, tmp_path / "user-cache")
-    (tmp_path / "user-cache" / KEY_NAME).chmod(0o644)
+    (tmp_path / "user-cache" / "private" / KEY_NAME).chmod(0o644)
     assert compiled._user_key() is None
     assert not loads_from_disk(store, templates)
     fresh = CompiledTemplates()
@@ -160,4 +161,16 @@ def test_a_link_or_fifo_in_the_cache_folder_is_not_read(tmp_path: Path, template
     fresh.keep_in(store)
     assert environment(templates, fresh).get_template("page.j2").render(items=[4]) == "<p>4</p>"
     assert path.is_file() and not path.is_symlink()
+    assert loads_from_disk(store, templates)
+
+
+def test_a_group_writable_umask_still_gets_a_private_key(tmp_path: Path, templates: Path) -> None:
+    """Under umask 002 (user private groups) the cache folder is group-writable; the key's own
+    folder is made 0700 regardless, so the disk layer still works."""
+    old = os.umask(0o002)
+    try:
+        store, _ = signed_cache(tmp_path, templates, tmp_path / "user-cache")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "user-cache").stat().st_mode & 0o020  # group-writable, as made
     assert loads_from_disk(store, templates)
