@@ -18,7 +18,8 @@ want_tests=0
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
           fonts-noto-core fonts-noto-cjk libcairo2)
 if [ "$want_tests" = 1 ]; then
-  packages+=(poppler-utils chromium)
+  # libreoffice-writer-nogui: a real client for the Word output (tests/test_docx.py opens it)
+  packages+=(poppler-utils chromium libreoffice-writer-nogui)
   # Any node and npm will do (Debian's, or another build already on the machine).
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     packages+=(nodejs npm)

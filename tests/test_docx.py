@@ -7,6 +7,7 @@ import html as html_module
 import io
 import re
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
@@ -319,3 +320,35 @@ def test_a_chart_with_title_and_data_table_is_as_wide_as_the_text(sample: Path, 
     text = [p.text for p in docx.Document(str(path)).paragraphs]
     title = text.index("Landmine casualties in 2023")
     assert any(t.startswith("People killed and injured") for t in text[title:title + 4])
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice is not installed (scripts/setup.sh --test installs it)")
+def test_a_real_word_processor_shows_the_pictures_and_the_notes(sample: Path, cli,
+                                                                 tmp_path: Path) -> None:
+    """LibreOffice Writer, headless, turns the sample's NGO document into a PDF: what a reader
+    of the .docx sees. The logo and the chart are drawn (LibreOffice 7.4 shows an SVG-only
+    picture as an empty space), the chart wide, and the endnotes are there."""
+    from pypdf import PdfReader
+
+    run = cli(sample, "build", "ottawa-treaty-2025", "--audience", "ngo", "--format", "docx")
+    assert run.code == 0, run.err
+    source = sample / "output" / "ottawa-treaty-2025" / "ottawa-treaty-2025-ngo.docx"
+    profile = (tmp_path / "lo-profile").as_uri()
+    proc = subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+                          capture_output=True, text=True, timeout=180, check=False)
+    pdf = tmp_path / "ottawa-treaty-2025-ngo.pdf"
+    assert proc.returncode == 0 and pdf.is_file(), proc.stdout + proc.stderr
+    reader = PdfReader(pdf)
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    assert "The Mine Ban Treaty under strain" in text and "Landmine casualties in 2023" in text
+    assert "Graham, The Ottawa Treaty, para. 4." in text  # an endnote, the style's pinpoint
+    images = [(number, image.image.size) for number, page in enumerate(reader.pages)
+              for image in page.images]
+    assert any(n == 0 for n, _ in images), "the logo is not drawn"
+    chart_page = next(n for n, page in enumerate(reader.pages)
+                      if "Landmine casualties in 2023" in (page.extract_text() or ""))
+    # drawn from the PNG made at 200 dpi of its shown width: over 800 px is over 4 inches
+    drawn = [size for n, size in images if n == chart_page and size[0] > 800]
+    assert drawn, f"no chart-sized picture on page {chart_page + 1}: {images}"
