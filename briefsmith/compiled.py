@@ -22,6 +22,7 @@ in a project; without a key this user alone can read, only the memory layer is u
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import os
@@ -33,6 +34,8 @@ from types import CodeType
 
 import jinja2
 import jinja2.bccache
+
+from .font_instances import cache_root
 
 KEY_NAME = "template-cache-key"
 MAX_BYTES = 8_000_000  # a compiled template is tens of kilobytes; a bigger file is ignored
@@ -55,8 +58,6 @@ def _options(env: jinja2.Environment) -> bytes:
 def _user_key() -> bytes | None:
     """This user's signing key, made once: None if it cannot be made or others could read or
     replace it (a shared temporary folder)."""
-    from .font_instances import cache_root
-
     # a folder of its own, made 0700 whatever the umask (002 makes the cache folder
     # group-writable, which would turn the disk layer off)
     path = cache_root() / "private" / KEY_NAME
@@ -111,18 +112,15 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.entries: dict[str, tuple[str, CodeType]] = {}
         self.folder: Path | None = None
         self.writable = False
-        self._key: bytes | None = None
-        self._key_read = False
 
     def keep_in(self, folder: Path | None, writable: bool = True) -> None:
         """Read compiled templates in `folder` from now on, and write them there if `writable`
         (None: memory only)."""
         self.folder, self.writable = folder, writable
 
+    @functools.cached_property
     def _signing_key(self) -> bytes | None:
-        if not self._key_read:
-            self._key, self._key_read = _user_key(), True
-        return self._key
+        return _user_key()
 
     @staticmethod
     def _mac(key: bytes, bucket: jinja2.bccache.Bucket, data: bytes) -> bytes:
@@ -130,7 +128,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
         return hmac.new(key, message, hashlib.sha256).digest()
 
     def _from_disk(self, bucket: jinja2.bccache.Bucket) -> None:
-        if self.folder is None or (key := self._signing_key()) is None:
+        if self.folder is None or (key := self._signing_key) is None:
             return
         raw = _read_regular(self.folder / f"{bucket.key}.jinja")
         if raw is None:
@@ -141,7 +139,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
         bucket.bytecode_from_string(data)  # checks Jinja's header and the source's checksum
 
     def _to_disk(self, bucket: jinja2.bccache.Bucket) -> None:
-        if not self.writable or self.folder is None or (key := self._signing_key()) is None:
+        if not self.writable or self.folder is None or (key := self._signing_key) is None:
             return
         data = bucket.bytecode_to_string()
         tmp = None
@@ -183,19 +181,6 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.entries[key] = (checksum, code)
         while len(self.entries) > self.LIMIT:
             del self.entries[next(iter(self.entries))]
-
-    def has(self, env: jinja2.Environment, name: str, filename: str, source: str) -> bool:
-        """Compiled already, from this very text: in this process (a long-lived `serve` or
-        `watch`), or by an earlier one whose file this user signed."""
-        bucket = self.get_bucket(env, name, filename, source)  # loads, as a render would
-        return bucket.code is not None
-
-    def keep(self, env: jinja2.Environment, name: str, filename: str, source: str,
-             code: CodeType) -> None:
-        bucket = jinja2.bccache.Bucket(env, self.get_cache_key(name, filename),
-                                       self.get_source_checksum(source))
-        bucket.code = code
-        self.dump_bytecode(bucket)
 
 
 COMPILED = CompiledTemplates()

@@ -109,14 +109,13 @@ def csl_item(source: Source) -> dict[str, object]:
 # read "para", and kept "para 4" as plain text after the citation, outside the style's own
 # label and punctuation ("[1], para 4" beside "[1, Paras 11, 12]" in IEEE; "'T', para 4" beside
 # "'T' paras 4, 7" in OSCOLA). The style then writes the label as it prescribes.
-LOCATOR_LABELS = {"para": "paragraph", "paras": "paragraphs"}
+LOCATOR_WORDS = ("paragraph", "paragraphs")
 
 
 def merged_locator(citations: list[Citation]) -> str:
     """One pinpoint for several quotes from one source, as a CSL locator: 'paragraph 4',
     'paragraphs 4, 7' or 'paragraphs 6–7' (the numbers as models.para_locator writes them)."""
-    label, numbers = para_locator(*((c.first_para, c.last_para) for c in citations)).split(" ", 1)
-    return f"{LOCATOR_LABELS[label]} {numbers}"
+    return para_locator(*((c.first_para, c.last_para) for c in citations), words=LOCATOR_WORDS)
 
 
 def _sanitise(fragment: str) -> str:

@@ -9,8 +9,8 @@ pandoc (bundled by pypandoc-binary, run with --sandbox so it reads only the file
 command line and never the network) turns the HTML into Word: headings into the Heading 1/2/3
 styles, tables into Word tables, images (data: URLs only; files are inlined from the project's
 template and content folders first) into embedded pictures with their alt text (an SVG one
-also as PNG, docx_png.py), and each marked
-note, through a small Lua filter, into a real Word footnote. pandoc writes footnotes only, so
+also as PNG, docx_png.py), and each marked note, through a small Lua filter, into a real Word
+footnote. pandoc writes footnotes only, so
 for an endnotes audience the notes are moved into word/endnotes.xml afterwards, with their
 relationships and content type. The Word styles come from a reference document made from
 pandoc's default one with the audience's fonts and colours (cached in output/.cache/). Dates,
@@ -68,19 +68,17 @@ function Div(el)
 end
 
 function Figure(fig)
-  local pictures = 0
-  fig:walk({{Image = function() pictures = pictures + 1 end}})
-  if pictures > 0 then
-    -- pandoc lays a figure of several blocks out as a table of subfigures, the picture shrunk
-    -- into one of its cells: a title before the picture goes before the figure, a table
-    -- after it (a chart's data) after the figure
-    local before, kept, after = pandoc.Blocks({{}}), pandoc.Blocks({{}}), pandoc.Blocks({{}})
-    for _, block in ipairs(fig.content) do
-      local has = false
-      pandoc.walk_block(block, {{Image = function() has = true end}})
-      if has then kept:insert(block) elseif #kept == 0 then before:insert(block)
-      else after:insert(block) end
-    end
+  -- pandoc lays a figure of several blocks out as a table of subfigures, the picture shrunk
+  -- into one of its cells: a title before the picture goes before the figure, a table after
+  -- it (a chart's data) after the figure
+  local before, kept, after = pandoc.Blocks({{}}), pandoc.Blocks({{}}), pandoc.Blocks({{}})
+  for _, block in ipairs(fig.content) do
+    local has = false
+    pandoc.walk_block(block, {{Image = function() has = true end}})
+    if has then kept:insert(block) elseif #kept == 0 then before:insert(block)
+    else after:insert(block) end
+  end
+  if #kept > 0 then
     if #before == 0 and #after == 0 then
       return nil
     end

@@ -14,7 +14,6 @@ the project.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from .errors import RenderError
 from .models import Origin
@@ -47,7 +46,6 @@ def add_png_fallbacks(parts: dict[str, bytes], origin: Origin | None = None) -> 
         rid, target = _ID.search(element), _TARGET.search(element)
         if rid and target:
             targets[rid.group(1)] = target.group(1)
-    rasterise = _rasteriser()
     added: list[str] = []
 
     def fallback(match: re.Match[str]) -> str:
@@ -62,7 +60,7 @@ def add_png_fallbacks(parts: dict[str, bytes], origin: Origin | None = None) -> 
         width, height = (_pixels(int(v)) for v in extent.groups())
         png_id = f"{svg_id.group(1)}Png"
         try:
-            parts[f"word/media/{png_id}.png"] = rasterise(svg, width, height)
+            parts[f"word/media/{png_id}.png"] = _rasterise(svg, width, height)
         except Exception as exc:  # CairoSVG's parse errors have no common base class
             alt = re.search(r'<wp:docPr descr="([^"]*)"', drawing)
             raise RenderError(f"the SVG picture '{alt.group(1) if alt else target}' cannot be "
@@ -89,15 +87,12 @@ def _pixels(emu: int) -> int:
     return max(1, min(MAX_PIXELS, round(emu / EMU_PER_INCH * DPI)))
 
 
-def _rasteriser() -> Callable[[bytes, int, int], bytes]:
+def _rasterise(svg: bytes, width: int, height: int) -> bytes:
     import cairosvg  # here: only a Word document with an SVG picture needs it (and libcairo)
 
-    def rasterise(svg: bytes, width: int, height: int) -> bytes:
-        # unsafe=False: XML entities refused, and every URL but a data: one fetched as an empty
-        # picture (cairosvg.url.safe_fetch), never opened
-        png = cairosvg.svg2png(bytestring=svg, output_width=width, output_height=height,
-                               unsafe=False)
-        assert isinstance(png, bytes)
-        return png
-
-    return rasterise
+    # unsafe=False: XML entities refused, and every URL but a data: one fetched as an empty
+    # picture (cairosvg.url.safe_fetch), never opened
+    png = cairosvg.svg2png(bytestring=svg, output_width=width, output_height=height,
+                           unsafe=False)
+    assert isinstance(png, bytes)
+    return png

@@ -48,13 +48,14 @@ def relpath(path: Path, root: Path) -> str:
     return str(path)
 
 
-def para_locator(*spans: tuple[int, int]) -> str:
+def para_locator(*spans: tuple[int, int], words: tuple[str, str] = ("para", "paras")) -> str:
     """The one way a paragraph pinpoint is written (1-based, as the source text is numbered):
-    'para 4', 'paras 6\u20137' for a passage over a break, 'paras 4, 7' for several."""
+    'para 4', 'paras 6\u20137' for a passage over a break, 'paras 4, 7' for several. `words`:
+    the label for one paragraph and for more (csl.py gives pandoc the words it reads)."""
     ordered = sorted(set(spans))
     parts = [str(a) if a == b else f"{a}\u2013{b}" for a, b in ordered]
     single = len(ordered) == 1 and ordered[0][0] == ordered[0][1]
-    return ("para " if single else "paras ") + ", ".join(parts)
+    return f"{words[0] if single else words[1]} " + ", ".join(parts)
 
 
 @dataclass(frozen=True, order=True)

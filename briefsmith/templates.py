@@ -317,9 +317,12 @@ def compile_errors(chains: Iterable[TemplateChain]) -> list[BriefsmithError]:
                 filename = os.path.normpath(posixpath.join(str(folder), name))
                 try:
                     source = decode_utf8(path.read_bytes(), rel)
-                    if not COMPILED.has(env, name, filename, source):
-                        COMPILED.keep(env, name, filename, source,
-                                      env.compile(source, name, filename))
+                    # Jinja's own bucket calls, as a render makes them: compiled in this
+                    # process (serve, watch) or signed on disk already, or compiled now
+                    bucket = COMPILED.get_bucket(env, name, filename, source)
+                    if bucket.code is None:
+                        bucket.code = env.compile(source, name, filename)
+                        COMPILED.set_bucket(bucket)
                 except jinja2.TemplateSyntaxError as exc:
                     errors.append(syntax_error(exc, chain.root))
                 except BriefsmithError as exc:

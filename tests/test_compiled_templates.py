@@ -48,12 +48,13 @@ def templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def loads_from_disk(store: Path, templates: Path, **options: object) -> bool:
-    """A new process's view: nothing in memory, so `has` is true only for a file it trusts."""
+    """A new process's view: nothing in memory, so a bucket has code only from a file it
+    trusts."""
     fresh = CompiledTemplates()
     fresh.keep_in(store)
     env = environment(templates, fresh, **options)
     source = (templates / "page.j2").read_text(encoding="utf-8")
-    return fresh.has(env, "page.j2", str(templates / "page.j2"), source)
+    return fresh.get_bucket(env, "page.j2", str(templates / "page.j2"), source).code is not None
 
 
 def test_a_second_process_runs_what_the_first_compiled(tmp_path: Path, templates: Path) -> None:
