@@ -191,11 +191,14 @@ def overlaps(a: str, b: str) -> bool:
 
 # --- resolutions ------------------------------------------------------------------------------
 
-def load_resolutions(root: Path, blocks: dict[str, Block],
-                     errors: Collector) -> tuple[Resolution, ...]:
+def load_resolutions(root: Path, blocks: dict[str, Block], errors: Collector,
+                     all_blocks_read: bool = True) -> tuple[Resolution, ...]:
     """`content/resolutions.yaml`, validated against the claims the blocks define: an unknown
     claim or block, or a preferred block that is not a fact of that claim, is a located error.
-    Checked with everything else by `check`, so a typo cannot leave a conflict silently open."""
+    Checked with everything else by `check`, so a typo cannot leave a conflict silently open.
+    Without `all_blocks_read` (a block file could not be read: its own error says where) an
+    unknown claim or block may be in that file, so it is not reported, as validate.cross_check
+    does for the briefs' block ids."""
     path = root / RESOLUTIONS
     if not path.is_file():
         return ()
@@ -230,9 +233,10 @@ def load_resolutions(root: Path, blocks: dict[str, Block],
             continue
         facts = claims.get(claim)
         if facts is None:
-            f.fail("claim", f"resolution {i + 1} names unknown claim '{claim}'"
-                            f"{_suggest(claim, claims)}; claims are the 'claim' keys of fact "
-                            "blocks in content/blocks/")
+            if all_blocks_read:
+                f.fail("claim", f"resolution {i + 1} names unknown claim '{claim}'"
+                                f"{_suggest(claim, claims)}; claims are the 'claim' keys of "
+                                "fact blocks in content/blocks/")
             continue
         if (prefer is None) == (accept is None):
             both = "both 'prefer' and 'accept'" if prefer else "neither 'prefer' nor 'accept'"
@@ -243,6 +247,8 @@ def load_resolutions(root: Path, blocks: dict[str, Block],
         if prefer is not None:
             ids = [b.id for b in facts]
             if prefer not in blocks:
+                if not all_blocks_read:
+                    continue
                 f.fail("prefer", f"resolution for claim '{claim}' prefers unknown block "
                                  f"'{prefer}'{_suggest(prefer, ids)}; the facts of that claim "
                                  f"are: {', '.join(ids)}")

@@ -180,7 +180,8 @@ def load_content(root: Path, trees: tuple[Path, ...] | None = None, *,
     cross_check(blocks, declared if all_block_files_read else None, briefs, errors)
     check_viewpoints(sources, blocks, perspectives, perspectives_at, errors, warnings)
     # checked against the claims of every block
-    resolutions = _guard(errors, lambda: load_resolutions(root, blocks, errors)) or ()
+    resolutions = _guard(errors, lambda: load_resolutions(root, blocks, errors,
+                                                          all_block_files_read)) or ()
     errors.raise_if_any()
     return Content(root=root, sources=sources, blocks=blocks, briefs=briefs, audiences=audiences,
                    warnings=tuple(warnings + metadata_warnings(sources)),

@@ -486,3 +486,16 @@ def test_later_sides_point_back_to_the_note(root: Path, cli) -> None:
     assert html.count('<div class="sources-differ" role="note">') == 1
     assert html.count("Sources differ on this point: see the note above.") == 1
     assert html.index("sources-differ\" role") < html.index("see the note above")
+
+
+def test_a_block_file_that_cannot_be_read_is_the_only_error(sample: Path, cli) -> None:
+    """The sample's resolution names a claim of content/blocks/claims.yaml: with that file's
+    YAML broken, the one error is the YAML's, not also "unknown claim" for the resolution."""
+    blocks = sample / "content" / "blocks" / "claims.yaml"
+    assert "ottawa-withdrawing-states" in (sample / "content" / "resolutions.yaml").read_text(
+        encoding="utf-8")
+    with blocks.open("a", encoding="utf-8") as handle:
+        handle.write('  - id: broken\ntext: "unclosed\n')
+    lines = check_lines(sample, cli)
+    assert lines[-1] == "briefsmith: 1 problem; nothing was written", lines
+    assert lines[0].startswith("content/blocks/claims.yaml:") and "invalid YAML" in lines[0]
