@@ -224,8 +224,8 @@ def load(project: Path) -> Any:
 
 
 def selections(project_obj: Any) -> list[Any]:
+    from briefsmith.content.select import select
     from briefsmith.pipeline import plan
-    from briefsmith.select import select
 
     content = project_obj.content
     return [select(content, brief, aud, project_obj.config.citation_styles)
@@ -276,7 +276,7 @@ def capture_pdf_html(project_obj: Any, sels: list[Any], cache_dir: Path
                      ) -> tuple[list[dict[str, str]], float]:
     """The exact HTML (and base URL) the pipeline hands to WeasyPrint for each PDF output:
     run pipeline.render_one with the PDF stage replaced by a recorder."""
-    import briefsmith.pdf as pdf_module
+    import briefsmith.formats.pdf as pdf_module
     from briefsmith.pipeline import render_one
 
     captured: list[dict[str, str]] = []
@@ -302,7 +302,7 @@ def fontconfig_env() -> dict[str, str]:
     """The private fontconfig file the pipeline uses, so bare WeasyPrint sees the same fonts."""
     env = child_env()
     try:
-        from briefsmith.pdf import _fontconfig_file
+        from briefsmith.formats.pdf import _fontconfig_file
 
         env["FONTCONFIG_FILE"] = str(_fontconfig_file())
     except (ImportError, AttributeError):
@@ -762,7 +762,7 @@ RSS_PROBE = """
 import json, resource, sys
 from pathlib import Path
 from briefsmith import pipeline
-from briefsmith.rebuild import BuildRequest
+from briefsmith.builder.rebuild import BuildRequest
 result = pipeline.build(Path(sys.argv[1]), Path(sys.argv[2]),
                         BuildRequest(formats=("pdf",), jobs=2, force=True))
 print(json.dumps({"outputs": len(result.outputs),
@@ -1015,8 +1015,8 @@ def prepare_b(work: Path) -> dict[str, Any]:
 WARM_PDF = r"""
 import json, sys, time
 from pathlib import Path
-from briefsmith.models import Origin
-from briefsmith.pdf import render_pdf
+from briefsmith.core.models import Origin
+from briefsmith.formats.pdf import render_pdf
 from briefsmith.pipeline import BuildRequest, build
 root, out, brief = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 # as serve's worker does: WeasyPrint and its fonts loaded here, before the builds fork

@@ -21,17 +21,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from briefsmith import markup, output, parallel, pdf  # noqa: E402
-from briefsmith.csl import find_style, format_citations  # noqa: E402
+from briefsmith.builder import parallel  # noqa: E402
+from briefsmith.content import markup  # noqa: E402
+from briefsmith.content.select import select  # noqa: E402
+from briefsmith.core import files as output  # noqa: E402
+from briefsmith.formats import pdf  # noqa: E402
 from briefsmith.pipeline import load_project, plan  # noqa: E402
-from briefsmith.render import (  # noqa: E402
+from briefsmith.render.csl import find_style, format_citations  # noqa: E402
+from briefsmith.render.html import (  # noqa: E402
     build_context,
     fill_citations,
     language_of,
     ordered_occurrences,
     render_first_pass,
 )
-from briefsmith.select import select  # noqa: E402
 
 
 def median_time(fn, runs: int) -> float:

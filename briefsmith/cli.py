@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
-from .errors import BriefsmithError, ContentError
-from .output import recording_writes, remove_stale_temp, signals_deferred
+from .core.errors import BriefsmithError, Collector, ContentError, Problems
+from .core.files import recording_writes, remove_stale_temp, signals_deferred, write_all
+from .core.models import relpath
 
 FORMATS = ("pdf", "html", "docx")  # kept here, not imported: the no-op path imports no pipeline
 # The options that come before the command, and whether each takes a value: everything else
@@ -194,7 +195,8 @@ def _interrupts_handled() -> Iterator[None]:
 def _interrupted(written: list[Path]) -> str:
     """The one line an interrupted command prints: how many outputs were already replaced
     (each file is whole, old or new), so nobody has to guess which PDFs are current."""
-    from .manifest import MANIFEST
+    # lazy: a no-op build imports core/ alone
+    from .builder.manifest import MANIFEST
 
     count = len([p for p in written if p.name != MANIFEST])
     if count == 0:
@@ -301,6 +303,7 @@ def _warn(lines: list[str] | tuple[str, ...]) -> None:
 
 
 def _check(root: Path, override: Path | None, strict: bool = False) -> int:
+    # lazy: a no-op build imports core/ alone
     from .pipeline import check
 
     project = check(root, override, write_caches=True)  # output/.cache/, when a build made it
@@ -322,7 +325,8 @@ def _check(root: Path, override: Path | None, strict: bool = False) -> int:
 def _balance(root: Path, override: Path | None, args: argparse.Namespace) -> int:
     """The balance tables. Loads and verifies as `check` does short of rendering: the figures
     are about content, and a brief whose quotes do not verify has no balance worth counting."""
-    from .balance import balance, to_json, to_text
+    # lazy: a no-op build imports core/ alone
+    from .evidence.balance import balance, to_json, to_text
     from .pipeline import load_project
 
     project = load_project(root, override)
@@ -346,7 +350,8 @@ def _balance(root: Path, override: Path | None, args: argparse.Namespace) -> int
 
 def _conflicts(root: Path, override: Path | None, fmt: str) -> int:
     """A report, not a gate: what to look at is printed and the exit status is 0."""
-    from .conflicts import find_conflicts, format_json, format_text
+    # lazy: a no-op build imports core/ alone
+    from .evidence.conflicts import find_conflicts, format_json, format_text
     from .pipeline import load_project
 
     report = find_conflicts(load_project(root, override).content)
@@ -357,8 +362,8 @@ def _conflicts(root: Path, override: Path | None, fmt: str) -> int:
 def _ingest(root: Path, args: argparse.Namespace) -> int:
     """A saved page the user names (it may be anywhere) becomes a source of the project: what
     was written, then the lines to review and what is still to do."""
-    from .ingest import ingest
-    from .models import relpath
+    # lazy: a no-op build imports core/ alone
+    from .intake.ingest import ingest
 
     result = ingest(root, args.page, str(args.page), source_id=args.source_id,
                     propose=args.propose, force=args.force)
@@ -377,8 +382,9 @@ def _ingest(root: Path, args: argparse.Namespace) -> int:
 def _import_refs(root: Path, refs_file: Path) -> int:
     """Source metadata from a reference manager's export. The file is the one the user names
     (it may be anywhere); what is written goes only into the project's content/sources/."""
-    from .config import load_config
-    from .references import import_refs, summary
+    # lazy: a no-op build imports core/ alone
+    from .content.config import load_config
+    from .intake.references import import_refs, summary
 
     result = import_refs(root, refs_file, str(refs_file))
     try:
@@ -391,6 +397,7 @@ def _import_refs(root: Path, refs_file: Path) -> int:
 
 
 def _list(root: Path, override: Path | None) -> int:
+    # lazy: a no-op build imports core/ alone
     from .pipeline import check
 
     content = check(root, override).content
@@ -412,16 +419,16 @@ def _list(root: Path, override: Path | None) -> int:
 
 
 def _templates(root: Path, override: Path | None, args: argparse.Namespace) -> int:
-    from .load import relpath
-    from .templates import chain_for, copy_builtin, display, template_trees
+    # lazy: a no-op build imports core/ alone
+    from .theme.templates import chain_for, copy_builtin, display, template_trees
 
     if args.templates_command == "copy":
         target = copy_builtin(root, args.audience, args.name)
         print(f"copied to {relpath(target, root)}: edit it; it now wins over the built-in one")
         return 0
-    from .config import load_config
-    from .errors import Collector
-    from .project import discover_audiences
+    # lazy: a no-op build imports core/ alone
+    from .content.config import load_config
+    from .content.read import discover_audiences
 
     config = load_config(root)
     trees = template_trees(root, override or config.templates)
@@ -504,8 +511,8 @@ class Progress:
 
 
 def _merge_manifests(root: Path, args: argparse.Namespace) -> int:
-    from .manifest import MANIFEST, Manifest
-    from .output import write_all
+    # lazy: a no-op build imports core/ alone
+    from .builder.manifest import MANIFEST, Manifest
 
     out_dir = (args.out or root / "output").resolve()
     merged = Manifest.read(out_dir)
@@ -524,8 +531,9 @@ def _build(root: Path, override: Path | None, args: argparse.Namespace,
            progress: Progress | None = None) -> int:
     import json
 
-    from .freshness import Digests
-    from .manifest import Manifest
+    # lazy: a no-op build imports core/ alone
+    from .builder.freshness import Digests
+    from .builder.manifest import Manifest
 
     started = time.perf_counter()
     wanted = _formats(args.format)
@@ -549,6 +557,7 @@ def _build(root: Path, override: Path | None, args: argparse.Namespace,
         print(f"built 0, skipped {len(current)}, failed 0 in "
               f"{time.perf_counter() - started:.2f} s (nothing changed)")
         return 0
+    # lazy: a no-op build imports core/ alone
     from .pipeline import BuildRequest, build
 
     request = BuildRequest(args.briefs or None, args.audience, wanted, args.jobs, override,
@@ -586,9 +595,9 @@ def _write_report(root: Path, override: Path | None, path: Path, result: object,
                   error: BriefsmithError | None) -> None:
     import datetime as dt
 
-    from .errors import Problems
+    # lazy: a no-op build imports core/ alone
+    from .builder.report import render_report, write_report
     from .pipeline import load_project
-    from .report import render_report, write_report
 
     errors = error.errors if isinstance(error, Problems) else [error] if error else []
     try:
@@ -600,7 +609,8 @@ def _write_report(root: Path, override: Path | None, path: Path, result: object,
 
 def _serve(root: Path, override: Path | None, args: argparse.Namespace) -> int:
     """Runs until Ctrl-C or SIGTERM, which main turns into exit 130 or 143."""
-    from .serve import serve
+    # lazy: a no-op build imports core/ alone
+    from .serve.server import serve
 
     if not 0 <= args.port <= 65535:
         raise ContentError(f"--port {args.port} is not valid: give 1 to 65535, or 0 for a free "
@@ -612,7 +622,8 @@ def _serve(root: Path, override: Path | None, args: argparse.Namespace) -> int:
 def _watch(root: Path, override: Path | None, args: argparse.Namespace) -> int:
     """Poll the project's files and rebuild on change. Polling needs no extra dependency and
     costs a few milliseconds per look for a project of this size."""
-    from .freshness import snapshot
+    # lazy: a no-op build imports core/ alone
+    from .builder.freshness import snapshot
 
     out_dir = (root / "output").resolve()
     build_args = ["build", "--format", args.format]

@@ -1,8 +1,7 @@
 """The whole path from project files to briefs, one stage after another, and nothing else.
 
 In: a project folder and a `BuildRequest`. Out: the outputs on disk and a `BuildResult`.
-project (files → checked project) → select → rebuild (what changed) → render (HTML) →
-pdf or docx (bytes) → output (written all or nothing).
+content → evidence → select → builder (what changed) → render → formats → core/files.
 """
 
 from __future__ import annotations
@@ -13,24 +12,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import pdf, rebuild
-from . import project as stage
-from .compiled import COMPILED
-from .contracts import page_budget_error
-from .csl import find_style
-from .docx import render_docx
-from .errors import Problems
-from .freshness import Digests
-from .manifest import MANIFEST, Manifest
-from .models import relpath
-from .output import FORMATS, Output, build_lock, output_path, write_all
-from .parallel import Workers, gather
-from .project import OutputChecks, Project, check, check_task, load_and_verify, load_project, plan
-from .rebuild import BuildRequest, BuildResult, fingerprint, output_reads, project_reads
-from .render import render_html
-from .select import Selection, select
+from .builder import rebuild
+from .builder.checks import OutputChecks, check, check_task, review
+from .builder.freshness import Digests
+from .builder.manifest import MANIFEST, Manifest
+from .builder.parallel import Workers, gather
+from .builder.rebuild import BuildRequest, BuildResult, fingerprint, output_reads, project_reads
+from .content.select import Selection, plan, select, unlisted_audiences
+from .core.errors import Problems
+from .core.files import build_lock, write_all
+from .core.models import relpath
+from .evidence.contracts import page_budget_error
+from .evidence.verify import Project, load_and_verify, load_project
+from .formats import pdf
+from .formats.docx import render_docx
+from .formats.outputs import FORMATS, Output, output_path
+from .render.csl import find_style
+from .render.html import render_html
+from .theme.compiled import COMPILED
 
-review, unlisted_audiences = stage.review, stage.unlisted_audiences  # re-exported, as before
 __all__ = ["FORMATS", "BuildRequest", "BuildResult", "Output", "Project", "build", "check",
            "fingerprint", "load_and_verify", "load_project", "output_path", "output_reads",
            "plan", "project_reads", "render_one", "review", "unlisted_audiences"]

@@ -13,7 +13,7 @@ want_tests=0
 # page previews (pdftoppm, pdftotext). chromium, with node and npm: the accessibility test runs
 # axe-core over the HTML output in Debian's headless Chromium (tests/a11y/).
 # fonts-noto-core and fonts-noto-cjk: the Arabic, Hebrew, Devanagari and CJK fonts the renderer
-# falls back to (briefsmith/fonts.py names the files it uses; too big to keep in git).
+# falls back to (briefsmith/theme/fonts.py names the files it uses; too big to keep in git).
 # libcairo2: CairoSVG, which draws a PNG of each SVG picture in Word output (docx_png.py).
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
           fonts-noto-core fonts-noto-cjk libcairo2)
@@ -58,9 +58,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
   echo "$extras" > "$stamp"
 fi
 
-# Static instances of the vendored variable fonts (briefsmith/font_instances.py), made once into
+# Static instances of the vendored variable fonts (briefsmith/theme/font_instances.py), made once into
 # .venv/cache/ so that the first build does not pay the minute or two; offline, instant when done.
-.venv/bin/python -m briefsmith.font_instances >/dev/null
+.venv/bin/python -m briefsmith.theme.font_instances >/dev/null
 
 # The accessibility test's npm packages (axe-core, at the exact versions in package-lock.json).
 # npm ci writes node_modules/.package-lock.json, so a newer package-lock.json means reinstall.

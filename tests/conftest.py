@@ -88,6 +88,6 @@ def _weasyprint_loaded_once() -> None:
     """Import WeasyPrint (with the vendored fonts) once, so each build's forked render workers
     inherit it instead of paying the import again: the tests run faster, the code path is the
     same."""
-    from briefsmith.pdf import _weasyprint
+    from briefsmith.formats.pdf import _weasyprint
 
     _weasyprint()

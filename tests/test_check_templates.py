@@ -10,7 +10,7 @@ import pytest
 from _content_edits import assert_fails, write
 from hostile.hostile_support import add_to_template
 
-from briefsmith import parallel
+from briefsmith.builder import parallel
 
 SEARCHED = "templates/ngo/, templates/_base/, builtin/ngo/, builtin/_base/"
 

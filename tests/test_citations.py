@@ -20,9 +20,10 @@ from _content_edits import BLOCKS, SOURCE_TEXT, assert_fails, assert_ok, edit, w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefsmith.citations import normalise, verify_content
+from briefsmith.content.read import load_content
+from briefsmith.core.vocabulary import normalise
+from briefsmith.evidence.citations import verify_content
 from briefsmith.pipeline import load_and_verify
-from briefsmith.project import load_content
 
 BOATS_QUOTE = "1,200 boats used the new quay in its first year - twice the number it had forecast"
 CRITICS_QUOTE = "'Critics say the quay \"was built for tourists, not for fishing crews\"'"
@@ -109,7 +110,7 @@ def test_normalise_is_the_documented_rule() -> None:
 def test_normalise_is_the_rule_as_first_written(text: str) -> None:
     """The fast `normalise` gives what its plain definition gives: NFKC, the character table,
     every run of whitespace one space, no space at either end."""
-    from briefsmith.citations import _TRANSLATE
+    from briefsmith.core.vocabulary import _TRANSLATE
 
     plain = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).translate(_TRANSLATE))
     assert normalise(text) == plain.strip()

@@ -192,7 +192,8 @@ def test_a_missing_part_of_briefsmith_keeps_its_traceback() -> None:
 
 
 @pytest.mark.parametrize(("name", "dependency"), [
-    ("yaml", True), ("weasyprint.text", True), ("briefsmith.fonts", False), ("briefsmith", False),
+    ("yaml", True), ("weasyprint.text", True), ("briefsmith.theme.fonts", False),
+    ("briefsmith", False),
     ("_ctypes", False), ("sqlite3", False), (None, False)])
 def test_which_missing_modules_are_missing_dependencies(name: str | None,
                                                         dependency: bool) -> None:

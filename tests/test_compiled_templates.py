@@ -11,8 +11,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from briefsmith import compiled
-from briefsmith.compiled import KEY_NAME, CompiledTemplates
+from briefsmith.theme import compiled
+from briefsmith.theme.compiled import KEY_NAME, CompiledTemplates
 
 REPO = Path(__file__).resolve().parent.parent
 TEXT = "{% for x in items %}<p>{{ x }}</p>{% endfor %}\n"

@@ -369,9 +369,11 @@ def test_value_validation_errors(root: Path, cli) -> None:
         f"{forms}",
         "content/blocks/claims.yaml:25:35: 'qualifier' of 'value' of block 'hedge' is 'approx' "
         "(did you mean 'approximately'?); "
-        "choose one of: nearly, almost, just under, over, more than, at least, about, around, "
-        "some, estimated, an estimated, approximately, roughly, exactly (or leave it out for an "
-        "exact number)",
+        "choose one of: no more than, as much as, as many as, just under, close to, not quite, "
+        "nearly, almost, fewer than, less than, up to, under, no fewer than, no less than, "
+        "upwards of, in excess of, more than, at least, over, above, exceeding, an estimated, "
+        "approximately, estimated, roughly, around, about, some, circa, exactly (or leave it out "
+        "for an exact number)",
         "content/blocks/claims.yaml:34:26: 'council' is listed twice in 'set' of 'value' of "
         "block 'twice': remove one",
         "content/blocks/claims.yaml:42:10: block 'no-claim' has a 'value' but no 'claim': add "

@@ -12,7 +12,7 @@ from _content_edits import BLOCKS, BRIEF, SOURCE_TEXT, assert_ok, edit, write
 from _perspectives import with_perspectives
 from pypdf import PdfReader
 
-from briefsmith.contracts import readability, syllables
+from briefsmith.evidence.readability import readability, syllables
 
 HEADS = {
     "parliamentary": "label: Parliamentary briefing\ncitation_style: chicago-notes-bibliography\n"

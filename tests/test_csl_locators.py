@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from briefsmith.csl import format_citations
-from briefsmith.models import Citation, Origin, Source
+from briefsmith.core.models import Citation, Origin, Source
+from briefsmith.render.csl import format_citations
 
 STYLES = sorted((Path(__file__).resolve().parent.parent / "briefsmith" / "assets" / "csl")
                 .glob("*.csl"))

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from conftest import FIXTURES, REPO
 
-from briefsmith.fidelity import Passage, compare
+from briefsmith.evidence.fidelity import Passage, compare
 
 PAIRS = yaml.safe_load((FIXTURES / "fidelity" / "pairs.yaml").read_text(encoding="utf-8"))
 KINDS = ("number", "qualifier", "actor", "certainty", "attribution")

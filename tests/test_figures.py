@@ -16,9 +16,9 @@ from conftest import FIXTURES, copy_project
 from PIL import Image
 from pypdf import PdfReader
 
-from briefsmith.charts import chart_svg
-from briefsmith.figures import MAX_FIGURE_BYTES
-from briefsmith.pdf import MAX_IMAGE_PIXELS
+from briefsmith.evidence.figures import MAX_FIGURE_BYTES
+from briefsmith.formats.pdf import MAX_IMAGE_PIXELS
+from briefsmith.render.charts import chart_svg
 
 FIG = "content/blocks/figures.yaml"
 PNG = "content/figures/quay.png"
@@ -90,8 +90,8 @@ def test_word_embeds_the_drawing_and_the_chart(built: Path) -> None:
 
 
 def test_the_chart_is_the_same_bytes_every_time_and_cached(built: Path) -> None:
-    from briefsmith.charts import _draw
-    from briefsmith.project import load_project
+    from briefsmith.evidence.verify import load_project
+    from briefsmith.render.charts import _draw
 
     root = built.parent.parent
     block = load_project(root).content.blocks["quay-chart"]
@@ -243,7 +243,7 @@ def test_a_changed_image_rebuilds_the_outputs_that_show_it(figures: Path, cli) -
 
 
 def test_a_line_chart_is_drawn_too(figures: Path) -> None:
-    from briefsmith.project import load_project
+    from briefsmith.evidence.verify import load_project
 
     bar = load_project(figures).content.blocks["quay-chart"]
     edit(figures, FIG, "chart: bar", "chart: line")
@@ -256,10 +256,11 @@ def test_checks_dry_render_draws_no_chart_but_the_build_does(figures: Path) -> N
     """`check` reads element ids off its in-memory pages, never pixels: drawing there cost each
     worker matplotlib's import and half a second, in every build of a project whose output/
     has no chart cache yet."""
-    from briefsmith.charts import NOT_DRAWN, _draw
-    from briefsmith.project import check, load_project
-    from briefsmith.render import dry_render
-    from briefsmith.select import select
+    from briefsmith.builder.checks import check
+    from briefsmith.content.select import select
+    from briefsmith.evidence.verify import load_project
+    from briefsmith.render.charts import NOT_DRAWN, _draw
+    from briefsmith.render.html import dry_render
 
     project = load_project(figures)
     brief = project.content.briefs["harbour"]

@@ -17,8 +17,8 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
-from briefsmith import font_instances, fonts
 from briefsmith.cli import main
+from briefsmith.theme import font_instances, fonts
 
 BRIEF = "uk-treaty-debate"
 AUDIENCES = ("minister", "ngo", "parliamentary", "student")
@@ -121,7 +121,7 @@ def counted(name):
     calls.append(name)
     return real(name)
 ctypes.util.find_library = counted
-from briefsmith import pdf
+from briefsmith.formats import pdf
 weasyprint = pdf._weasyprint()
 assert ctypes.util.find_library is counted, "the search was not put back"
 doc = weasyprint.HTML(string="<p>Ottawa</p>").render()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from briefsmith.manifest import MANIFEST, Manifest
+from briefsmith.builder.manifest import MANIFEST, Manifest
 
 EDITED = "Critics claim the quay was built for tourists rather than fishing crews."
 ORIGINAL = "Critics say the quay was built for tourists rather than fishing crews."

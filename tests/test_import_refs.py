@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from briefsmith.load import load_yaml, parse_text
-from briefsmith.references import slug, source_yaml, write_source_yaml
+from briefsmith.content.load import load_yaml, parse_text
+from briefsmith.intake.references import slug, source_yaml, write_source_yaml
 
 REFS = FIXTURES / "refs"
 ZOTERO = REFS / "zotero.json"

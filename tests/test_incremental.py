@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from briefsmith.manifest import MANIFEST, Manifest
+from briefsmith.builder.manifest import MANIFEST, Manifest
 
 SECOND_BRIEF = """\
 title: "Quay review"

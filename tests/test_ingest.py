@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from briefsmith.load import load_yaml
+from briefsmith.content.load import load_yaml
 
 PAGES = FIXTURES / "ingest"
 NEWS_TEXT = [
@@ -293,7 +293,7 @@ def test_saved_page_allows_reextraction_without_the_original(project: Path, cli,
      "https://www.example.test/world/mines"),
 ])
 def test_only_a_usable_canonical_link_replaces_og_url(canonical: str, expected: str) -> None:
-    from briefsmith.pagemeta import decode_page, read_meta
+    from briefsmith.intake.pagemeta import decode_page, read_meta
 
     page = (f'<html><head><meta property="og:url" content="https://www.example.test/world/'
             f'mines-og">{canonical}</head><body><p>Text.</p></body></html>').encode()

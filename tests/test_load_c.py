@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefsmith import load
-from briefsmith.load import YList, YMap, parse_text
+from briefsmith.content import load
+from briefsmith.content.load import YList, YMap, parse_text
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_FILES = sorted([*REPO.glob("content/**/*.yaml"), *REPO.glob("briefs/*.yaml"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from _content_edits import BLOCKS, BRIEF, SOURCE_TEXT, assert_fails, assert_ok, edit, write
 
-from briefsmith.load import load_yaml
+from briefsmith.content.load import load_yaml
 from briefsmith.pipeline import load_and_verify
 
 YES_NO = ("would be read as a yes/no value by YAML 1.1: write true or false, or put the text "

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from _content_edits import BLOCKS, BRIEF, assert_fails, edit
 
-from briefsmith.errors import printable
+from briefsmith.core.errors import printable
 
 CRITICS = 'text: "Critics say the quay was built for tourists rather than fishing crews."'
 HELP = ("cannot show images; remove it, and show the image as a block of type 'figure' (or a "

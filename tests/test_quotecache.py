@@ -1,5 +1,6 @@
-"""The quote cache (briefsmith/quotecache.py): a repeated check does not search a quote again,
-but any change to the quote or its source verifies it afresh, and a bad cache file is ignored."""
+"""The quote cache (briefsmith/evidence/quotecache.py): a repeated check does not search a quote
+again, but any change to the quote or its source verifies it afresh, and a bad cache file is
+ignored."""
 
 from __future__ import annotations
 

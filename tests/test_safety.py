@@ -12,7 +12,7 @@ import pytest
 from hostile.hostile_support import set_block_text
 from pypdf import PdfReader
 
-from briefsmith.output import LOCK_NAME
+from briefsmith.core.files import LOCK_NAME
 
 BLOCKS = Path("content/blocks/harbour.yaml")
 
@@ -112,7 +112,7 @@ def test_missing_glyph_fails_the_build_naming_the_block(project: Path, cli) -> N
     assert run.code == 1
     assert any(line.endswith("block 'critics-view' has characters no font can draw: U+0E01 'ก' "
                              "(Thai): add a font that covers Thai, e.g. Noto Sans Thai, to the "
-                             "project fontconfig (briefsmith/fonts.py)")
+                             "project fontconfig (briefsmith/theme/fonts.py)")
                for line in run.err_lines), run.err_lines
 
 

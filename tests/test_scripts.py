@@ -17,8 +17,8 @@ from hostile.hostile_support import NGO_PDF, set_block_text
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from briefsmith import font_instances, fonts
-from briefsmith.config import Config
+from briefsmith.content.config import Config
+from briefsmith.theme import font_instances, fonts
 
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 NAMES = {  # script: (a name, the Noto family the serif body text must draw it in)
@@ -29,7 +29,7 @@ NAMES = {  # script: (a name, the Noto family the serif body text must draw it i
 }
 THAI_MESSAGE = ("block 'critics-view' has characters no font can draw: U+0E01 'ก', U+0E02 'ข' "
                 "(Thai): add a font that covers Thai, e.g. Noto Sans Thai, to the project "
-                "fontconfig (briefsmith/fonts.py)")
+                "fontconfig (briefsmith/theme/fonts.py)")
 
 
 def pdftotext(pdf: Path, *args: str) -> str:
@@ -192,4 +192,4 @@ def test_check_names_each_script_and_a_font_for_it_in_a_brief_title(project: Pat
     assert run.err_lines[0] == (
         "briefs/harbour.yaml:1:1: brief 'harbour' has characters no font can draw: U+0E01 'ก' "
         "(Thai), U+1780 'ក' (Khmer): add fonts that cover Thai and Khmer, e.g. Noto Sans Thai "
-        "and Noto Sans Khmer, to the project fontconfig (briefsmith/fonts.py)")
+        "and Noto Sans Khmer, to the project fontconfig (briefsmith/theme/fonts.py)")

@@ -9,17 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from briefsmith import parallel, pdf, pipeline, rebuild
-from briefsmith.errors import Problems, RenderError, frames
-from briefsmith.freshness import Digests
-from briefsmith.manifest import Manifest
-from briefsmith.models import Origin, para_locator
-from briefsmith.project import load_project
-from briefsmith.select import select
+from briefsmith import pipeline
+from briefsmith.builder import parallel, rebuild
+from briefsmith.builder.freshness import Digests
+from briefsmith.builder.manifest import Manifest
+from briefsmith.content.select import select
+from briefsmith.core.errors import Problems, RenderError, frames
+from briefsmith.core.models import Origin, para_locator
+from briefsmith.evidence.verify import load_project
+from briefsmith.formats import pdf
 
 PACKAGE = Path(pipeline.__file__).parent
-STAGES = ["load", "validate", "citations", "project", "select", "rebuild", "render", "csl", "pdf",
-          "output", "pipeline"]
+STAGES = ["content/load", "content/validate", "content/read", "evidence/citations",
+          "evidence/verify", "content/select", "builder/rebuild", "builder/checks", "render/html",
+          "render/csl", "formats/pdf", "core/files", "pipeline"]
 
 
 def test_pipeline_is_the_stages_and_each_stage_says_what_goes_in_and_out() -> None:
@@ -145,7 +148,8 @@ def test_one_paragraph_pinpoint(spans: list[tuple[int, int]], written: str) -> N
 
 
 def test_relpath_lives_with_the_models() -> None:
-    from briefsmith import load, models
+    from briefsmith.content import load
+    from briefsmith.core import models
 
     assert load.relpath is models.relpath
     assert models.relpath(PACKAGE / "pipeline.py", PACKAGE.parent) == "briefsmith/pipeline.py"
@@ -153,7 +157,7 @@ def test_relpath_lives_with_the_models() -> None:
 
 def test_relpath_names_a_file_as_written_and_a_link_to_the_project_by_its_target(
         tmp_path: Path) -> None:
-    from briefsmith.models import relpath
+    from briefsmith.core.models import relpath
 
     root, elsewhere = tmp_path / "proj", tmp_path / "elsewhere"
     (root / "content").mkdir(parents=True)
@@ -169,10 +173,10 @@ def test_relpath_names_a_file_as_written_and_a_link_to_the_project_by_its_target
 
 
 def test_validation_reads_no_file_it_checks_what_it_is_given() -> None:
-    from briefsmith import validate
-    from briefsmith.errors import Collector, ContentError
-    from briefsmith.load import parse_text
-    from briefsmith.models import Origin
+    from briefsmith.content import validate
+    from briefsmith.content.load import parse_text
+    from briefsmith.core.errors import Collector, ContentError
+    from briefsmith.core.models import Origin
 
     errors = Collector()
     doc = parse_text("label: A report\nkind: report\nperspective: humanitarian\n",
@@ -188,7 +192,7 @@ def test_validation_reads_no_file_it_checks_what_it_is_given() -> None:
     blocks = parse_text("- id: why\n  type: question\n  text: Why?\n", "content/blocks/q.yaml")
     [block] = validate.load_blocks(blocks, "content/blocks/q.yaml", ["ngo"], errors)
     assert (block.id, block.origin) == ("why", Origin("content/blocks/q.yaml", 1, 3))
-    tree = ast.parse((PACKAGE / "validate.py").read_text(encoding="utf-8"))
+    tree = ast.parse((PACKAGE / "content" / "validate.py").read_text(encoding="utf-8"))
     called = {n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
               for n in ast.walk(tree) if isinstance(n, ast.Call)}
     assert not called & {"open", "read_inside", "open_inside", "load_document", "read_bytes",
@@ -225,7 +229,7 @@ def test_a_good_build_runs_checks_tasks_once_in_its_own_workers(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`check` on its own (OutputChecks.run, a worker pool of its own) is only for a project
     whose citation style is missing; a good build runs check's tasks in its render workers."""
-    from briefsmith import project as stage
+    from briefsmith.builder import checks as stage
 
     def refuse(self: object) -> None:
         raise AssertionError("the build ran check's tasks a second time")

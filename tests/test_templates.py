@@ -9,10 +9,10 @@ from pathlib import Path
 
 from conftest import REPO
 
-from briefsmith import render
-from briefsmith.config import Config
+from briefsmith.content.config import Config
+from briefsmith.content.select import select
 from briefsmith.pipeline import load_project
-from briefsmith.select import select
+from briefsmith.render import html as render
 
 DOCS = (REPO / "templates" / "README.md").read_text(encoding="utf-8").split("## Context", 1)[1]
 FUNCTIONS = {"stylesheet", "cite", "attach", "notes", "bibliography", "asset"}
@@ -136,7 +136,7 @@ def test_undefined_variable_names_file_and_line(project: Path, cli) -> None:
     line = text[: text.index("no_such_field")].count("\n") + 1
     run = cli(project, "build", "--audience", "ngo", "--format", "html")
     assert run.code == 1
-    assert (f"templates/_base/base.html.j2:{line}: undefined variable: 'briefsmith.render."
+    assert (f"templates/_base/base.html.j2:{line}: undefined variable: 'briefsmith.render.html."
             "BriefView object' has no attribute 'no_such_field': "
             "`<main>{{ brief.no_such_field }}`") in run.err_lines
 
@@ -180,7 +180,7 @@ def test_bad_house_style_is_reported_with_its_place(project: Path, cli) -> None:
 
 
 def test_linked_files_are_the_prefixed_templates_a_chain_reaches(project: Path) -> None:
-    from briefsmith.templates import BUILTIN, chain_for, linked_files, template_trees
+    from briefsmith.theme.templates import BUILTIN, chain_for, linked_files, template_trees
 
     trees = template_trees(project)
     student = project / "templates" / "student"

@@ -19,8 +19,8 @@ import pytest
 from conftest import REPO
 from pypdf import PdfReader
 
+from briefsmith.content.select import select
 from briefsmith.pipeline import load_and_verify
-from briefsmith.select import select
 
 CONTENT = load_and_verify(REPO)
 OUTPUTS = [(b, a) for b in sorted(CONTENT.briefs) for a in CONTENT.briefs[b].audiences]

@@ -22,7 +22,6 @@ when their target lies inside. Only the standard library is used: the no-op buil
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -32,17 +31,14 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .paths import inside, open_inside
+from ..core.hashing import code_version, sha256
+from ..core.paths import inside, open_inside
 
 STAT_CACHE = ".cache/stat-cache.json"
 # An entry hashed less than this long after the file last changed is rehashed next time.
 RACY_NS = 1_000_000_000
 SKIP_DIRS = frozenset({".git", ".venv", "venv", "__pycache__", "node_modules",
                        ".pytest_cache", ".ruff_cache", ".mypy_cache"})
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 class Digests:
@@ -174,7 +170,7 @@ class Digests:
     def font_reads(self) -> dict[str, str | None]:
         """`font:<path>` for every font file: recorded one by one, so that the no-op build
         can check them without importing fonts.py."""
-        from .fonts import font_files
+        from ..theme.fonts import font_files  # lazy: the no-op build checks fonts without it
 
         return {f"font:{p}": self.font(p) for p in font_files()}
 
@@ -201,46 +197,6 @@ class Digests:
             self._dirty = False
         except OSError:
             pass
-
-
-@functools.cache
-def code_version() -> str:
-    """Briefsmith's own code and the versions of what renders: a changed renderer must not
-    leave old outputs looking current."""
-    from . import __version__
-
-    code = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        code.update(path.name.encode() + b"\0" + path.read_bytes())
-    found = [f"briefsmith={__version__}+{code.hexdigest()[:16]}"]
-    installed = _installed_versions()
-    for name in ("weasyprint", "pydyf", "pypandoc-binary", "jinja2", "markdown", "nh3",
-                 "pyyaml", "fonttools"):
-        found.append(f"{name}={installed.get(_normal(name), '?')}")
-    return ";".join(found)
-
-
-def _normal(name: str) -> str:
-    return name.lower().replace("-", "_").replace(".", "_")
-
-
-def _installed_versions() -> dict[str, str]:
-    """Versions from the `<name>-<version>.dist-info` folder names on sys.path, the first one
-    found winning as for imports: importlib.metadata would parse every METADATA file (and
-    import the email package) on the path of the no-op build, for the same answer."""
-    import sys
-
-    versions: dict[str, str] = {}
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            if name.endswith(".dist-info") and "-" in name:
-                project, _, version = name[: -len(".dist-info")].rpartition("-")
-                versions.setdefault(_normal(project), version)
-    return versions
 
 
 def snapshot(root: Path, out_dir: Path, override: Path | None) -> tuple[str | None, ...]:

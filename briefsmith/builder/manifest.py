@@ -20,34 +20,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .freshness import Digests, sha256
+from .freshness import Digests
 
 MANIFEST = ".briefsmith-manifest.json"
 SCHEMA = 2
-# Where things were written, and template folder paths (absolute, so machine-specific; the
-# files on each output's template chain are hashed one by one instead).
-_ORIGIN_FIELDS = {"origin", "field_origins", "text_path", "templates", "template_dir"}
-
-
-def canonical(obj: Any) -> Any:
-    """A model object as plain data without the places it was written: moving a block within
-    its file, or editing its neighbour, must not make its outputs look changed."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-                if f.name not in _ORIGIN_FIELDS}
-    if isinstance(obj, Mapping):
-        return {str(k): canonical(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [canonical(v) for v in obj]
-    if isinstance(obj, Path):
-        return obj.as_posix()
-    return obj
-
-
-def hash_of(obj: Any) -> str:
-    return sha256(json.dumps(canonical(obj), sort_keys=True, ensure_ascii=False).encode())
-
-
 @dataclasses.dataclass
 class Manifest:
     """`outputs`: output path → {inputs, parts, file, reads}; `runs`: command key →

@@ -21,10 +21,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from .errors import BriefsmithError, Problems, RenderError, frames, printable
-from .models import Origin
-from .output import INTERRUPTS, signals_deferred
-from .templates import code_at, template_frame  # the rule shared with the in-process render
+from ..core.errors import BriefsmithError, Problems, RenderError, frames, printable
+from ..core.files import INTERRUPTS, signals_deferred
+from ..core.models import Origin
+from ..theme.templates import code_at, template_frame  # the rule shared with the in-process render
 
 T = TypeVar("T")
 RENDER_SECONDS = int(os.environ.get("BRIEFSMITH_RENDER_SECONDS", "300"))

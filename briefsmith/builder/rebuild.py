@@ -16,18 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import CONFIG_NAME
-from .conflicts import conflict_parts, conflict_reads
-from .csl import find_style
-from .errors import BriefsmithError
-from .freshness import Digests, code_version, sha256
+from ..content.config import CONFIG_NAME
+from ..content.select import Selection
+from ..core.errors import BriefsmithError
+from ..core.hashing import code_version, sha256
+from ..core.hashing import hash_of as manifest_hash
+from ..core.models import relpath
+from ..evidence.conflicts import conflict_parts, conflict_reads
+from ..evidence.verify import Project
+from ..formats.outputs import Output, output_path
+from ..render.csl import find_style
+from ..theme.templates import BUILTIN, template_inputs
+from .freshness import Digests
 from .manifest import Manifest, changed_parts
-from .manifest import hash_of as manifest_hash
-from .models import relpath
-from .output import Output, output_path
-from .project import Project
-from .select import Selection
-from .templates import BUILTIN, template_inputs
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .errors import BriefsmithError, CitationError
-from .output import write_atomic
-from .pipeline import BuildResult, Project
+from ..core.errors import BriefsmithError, CitationError
+from ..core.files import write_atomic
+from ..evidence.verify import Project
+from .rebuild import BuildResult
 
 
 def render_report(result: BuildResult | None, errors: list[BriefsmithError],

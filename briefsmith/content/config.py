@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Collector, ContentError
-from .fonts import fallback_families
+from ..core.errors import Collector, ContentError
+from ..core.models import Origin
+from ..theme.fonts import fallback_families
 from .load import YMap, load_yaml, relpath
-from .models import Origin
-from .validate import HEX_COLOUR_RE, ID_RE, LANG_RE, Fields
+from .schema import HEX_COLOUR_RE, ID_RE, LANG_RE, Fields
 
 CONFIG_NAME = "briefsmith.yaml"
 COLOUR_KEYS = ("accent", "accent_soft", "ink", "muted", "rule")

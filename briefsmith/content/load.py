@@ -39,10 +39,10 @@ try:  # libyaml scans and parses in C, about ten times faster than PyYAML's own 
 except ImportError:  # PyYAML built without libyaml: the pure-Python loader does everything
     _LibyamlParser = None  # type: ignore[misc, assignment]
 
-from .errors import Collector, ContentError, printable
-from .models import Origin
-from .models import relpath as relpath  # re-exported: it moved to the models
-from .paths import OutsideProject, read_inside
+from ..core.errors import Collector, ContentError, printable
+from ..core.models import Origin
+from ..core.models import relpath as relpath  # re-exported: it moved to the models
+from ..core.paths import OutsideProject, decode_utf8, read_inside
 
 CParser: Any = _LibyamlParser  # None without libyaml
 _UNRESOLVED: Any = None  # a node's tag: never resolved (nothing reads it), so not a str
@@ -499,18 +499,3 @@ def origin_at(rel: str, text: str, index: int) -> Origin:
     """The 1-based line and column of a character offset in a file's text."""
     line_start = text.rfind("\n", 0, index) + 1
     return Origin(rel, text.count("\n", 0, index) + 1, index - line_start + 1)
-
-
-def decode_utf8(raw: bytes, rel: str) -> str:
-    """Decode a file's bytes, or say on which line and column the first bad byte is."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line_start = raw.rfind(b"\n", 0, exc.start) + 1
-        line = raw[: exc.start].count(b"\n") + 1
-        col = len(raw[line_start : exc.start].decode("utf-8", errors="replace")) + 1
-        raise ContentError(
-            f"byte 0x{raw[exc.start]:02X} is not valid UTF-8: save the file as UTF-8 "
-            "(in most editors: Save As, Encoding: UTF-8)",
-            Origin(rel, line, col),
-        ) from exc

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import Audience, Block, Brief, Content, Section
+from ..core.errors import Collector, ContentError
+from ..core.models import Audience, Block, Brief, Content, Section
+from ..theme.templates import BUILTIN
 
 
 @dataclass(frozen=True)
@@ -56,3 +58,54 @@ def select(content: Content, brief: Brief, audience: Audience,
     style = dict(brief.citation_style).get(
         audience.name, dict(house_styles).get(audience.name, audience.citation_style))
     return Selection(brief, audience, summary, tuple(sections), style)
+
+
+def plan(content: Content, brief_ids: list[str] | None,
+         audience: str | None) -> list[tuple[Brief, Audience]]:
+    """Which (brief, audience) pairs to build, in a stable order.
+
+    An audience folder that no brief lists is never built. Asked for by name, that is an error
+    saying which brief files to add it to (a build of nothing that exits 0 looks like
+    success); on a plain build it is a warning (`unlisted_audiences`)."""
+    errors = Collector()
+    for bid in brief_ids or []:
+        if bid not in content.briefs:
+            errors.add(ContentError(f"no brief '{bid}': briefs are "
+                                    f"{', '.join(sorted(content.briefs)) or 'none'} "
+                                    "(files in briefs/)"))
+    if audience is not None and audience not in content.audiences:
+        errors.add(ContentError(f"no audience '{audience}': audiences are "
+                                f"{', '.join(sorted(content.audiences))}"))
+    errors.raise_if_any()
+    wanted = sorted(brief_ids or content.briefs)
+    if audience is not None and not any(audience in content.briefs[b].audiences
+                                        for b in wanted):
+        files = [content.briefs[b].origin.path for b in wanted]
+        where = (" or ".join([", ".join(files[:-1]), files[-1]] if len(files) > 1 else files)
+                 or "a brief in briefs/")
+        if not brief_ids:
+            nobody = f"no brief lists audience '{audience}'"
+        elif len(wanted) == 1:
+            nobody = f"brief '{wanted[0]}' does not list audience '{audience}'"
+        else:
+            nobody = f"none of the briefs {', '.join(wanted)} lists audience '{audience}'"
+        raise ContentError(f"{nobody}: add {audience} to the audiences: list of {where}, then "
+                           "build again")
+    pairs = []
+    for bid in wanted:
+        brief = content.briefs[bid]
+        for name in brief.audiences:
+            if audience is None or name == audience:
+                pairs.append((brief, content.audiences[name]))
+    return pairs
+
+
+def unlisted_audiences(content: Content) -> list[str]:
+    """A warning for each audience folder of the project that no brief lists: made for a
+    reason, and never built without a word."""
+    listed = {name for brief in content.briefs.values() for name in brief.audiences}
+    return [f"{aud.origin.path}: warning: no brief lists audience '{name}', so it is never "
+            f"built: add {name} to the audiences: list of a brief in briefs/"
+            for name, aud in sorted(content.audiences.items())
+            if name not in listed
+            and not aud.template_dir.resolve().is_relative_to(BUILTIN.resolve())]

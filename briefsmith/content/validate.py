@@ -1,245 +1,62 @@
-"""Stage 2: turn loaded YAML into frozen model objects against a closed schema.
+"""Loaded YAML → frozen model objects, against a closed schema.
 
 In: the loaded documents of the content, briefs and audiences. Out: frozen model objects
 (models.py), or `Problems` listing every place that breaks the schema.
 
 Every unknown key, wrong type, bad id or dangling reference is collected, so one `check` run lists
 every problem (each as `path:line:col: what is wrong and what to do`) before the command stops.
-Schema only: this module opens no file (project.py finds and reads them).
+Schema only: this module opens no file (read.py finds and reads them).
 """
 
 from __future__ import annotations
 
-import datetime
-import difflib
 import re
-import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
-from .errors import Collector, ContentError, printable
+from ..core.errors import Collector, ContentError, printable
+from ..core.models import (
+    BLOCK_TYPES,
+    SOURCE_KINDS,
+    VOICE_TYPES,
+    Audience,
+    Block,
+    Brief,
+    ChartPoint,
+    CiteRef,
+    Contract,
+    Meeting,
+    Origin,
+    Section,
+    Source,
+)
+from ..core.paths import decode_utf8
+from .claims import load_points, parse_value
 from .load import (
     EMPTY,
     Document,
     YList,
     YMap,
-    decode_utf8,
     empty_file_warning,
     origin_at,
 )
 from .markup import images_in
-from .models import (
-    BLOCK_TYPES,
-    SOURCE_KINDS,
-    Audience,
-    Block,
-    BlockRef,
-    Brief,
-    ChartPoint,
-    CiteRef,
-    Meeting,
-    Origin,
-    Section,
-    Source,
-    Value,
+from .schema import (
+    BLOCK_KEYS,
+    COMMON_BLOCK_KEYS,
+    DATE_RE,
+    FULL_DATE_RE,
+    ID_RE,
+    INVISIBLE,
+    LANG_RE,
+    MAX_SOURCE_TEXT,
+    MIN_QUOTE_WORDS,
+    NOTE_MODES,
+    Fields,
+    check_id,
+    hidden,
+    suggest,
 )
-
-ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-DATE_RE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
-FULL_DATE_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
-HEX_COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
-LANG_RE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-MAX_TEXT = 20_000
-MAX_SOURCE_TEXT = 1_000_000
-MIN_QUOTE_WORDS = 3
-NOTE_MODES = ("footnotes", "endnotes", "in-text")
-
-# Characters that make text look different from what it is: refused in quotes.
-_INVISIBLE = re.compile(
-    "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2064\u2066-\u2069\ufeff]"
-)
-
-# In any text: bidi overrides/isolates and control characters (line breaks and tabs are fine).
-# Zero-width joiners stay allowed outside quotes: some scripts need them.
-_DISGUISING = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]")
-
-BLOCK_KEYS: dict[str, tuple[set[str], set[str]]] = {
-    # type: (required keys beyond id/type, optional keys beyond the common ones)
-    "context": ({"text", "cites"}, set()),
-    "fact": ({"text", "as_of", "cites"}, {"figure", "claim", "value", "scope"}),
-    "quote": ({"words", "speaker", "cites"}, {"role", "text", "viewpoint"}),
-    "position": ({"actor", "stance", "text", "cites"}, {"viewpoint"}),
-    "event": ({"date", "text", "cites"}, set()),
-    "term": ({"term", "text", "cites"}, set()),
-    "question": ({"text"}, {"cites"}),
-    "recommendation": ({"actor", "text", "cites"}, set()),
-    # figure: the credit must be inside a cited passage; chart: each value cites its own
-    "figure": ({"image", "alt", "caption", "credit", "cites"}, set()),
-    "chart": ({"chart", "alt", "caption", "values"}, {"text", "axis"}),
-}
-COMMON_BLOCK_KEYS = {"id", "type", "title", "audiences", "wording", "inference"}
-
-
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-class Fields:
-    """Typed access to one YAML mapping that records, rather than raises, every problem."""
-
-    def __init__(self, data: YMap, what: str, errors: Collector) -> None:
-        self.data = data
-        self.what = what
-        self.errors = errors
-
-    def check_keys(self, required: set[str], optional: set[str]) -> None:
-        allowed = required | optional
-        for key in self.data:
-            if key not in allowed:
-                self.errors.add(
-                    ContentError(
-                        f"unknown key '{printable(key)}' in {self.what}{_suggest(key, allowed)}; "
-                        f"allowed keys: {', '.join(sorted(allowed))}",
-                        self.data.key_at(key),
-                    )
-                )
-        for key in sorted(required - set(self.data)):
-            self.errors.add(
-                ContentError(f"{self.what} is missing required key '{key}': "
-                             f"add the line '{key}: ...'", self.data.origin)
-            )
-
-    def at(self, key: str) -> Origin:
-        return self.data.at(key)
-
-    def fail(self, key: str, message: str) -> None:
-        self.errors.add(ContentError(message, self.at(key)))
-
-    def text(self, key: str, *, required: bool = False, limit: int = MAX_TEXT,
-             strict_later: bool = False) -> str | None:
-        """`strict_later`: the caller applies the stricter quote rule (no invisible characters
-        at all) with its own message, so the general rule is skipped here."""
-        value = self.data.get(key)
-        if value is None:
-            if required and key in self.data:
-                self.fail(key, f"'{key}' of {self.what} is empty: give it a value")
-            return None
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(
-                value, dict) else f"'{value}'"
-            self.fail(key, f"'{key}' of {self.what} must be text, not {kind}: write one value, "
-                           "in quotes (or as a >- block for several lines)")
-            return None
-        text = str(value).strip()
-        if required and not text:
-            self.fail(key, f"'{key}' of {self.what} is empty: give it a value")
-            return None
-        if len(text) > limit:
-            self.fail(key, f"'{key}' of {self.what} is {len(text):,} characters; "
-                           f"the limit is {limit:,}: shorten it")
-            return None
-        if not strict_later and (bad := _DISGUISING.search(text)) is not None:
-            name = unicodedata.name(bad.group(), "control")
-            self.fail(key, f"'{key}' of {self.what} contains the invisible character "
-                           f"U+{ord(bad.group()):04X} ({name}), which can make text read "
-                           "differently from what it says: delete it")
-            return None
-        return text or None
-
-    def pattern(self, key: str, regex: re.Pattern[str], form: str, *,
-                required: bool = False) -> str | None:
-        value = self.text(key, required=required)
-        if value is not None and not regex.fullmatch(value):
-            self.fail(key, f"'{key}' of {self.what} is '{printable(value)}'; write it as {form}")
-            return None
-        if value is not None and regex in (DATE_RE, FULL_DATE_RE) and not _real_date(value):
-            self.fail(key, f"'{key}' of {self.what} is '{value}', which is not a date in the "
-                           "calendar: check the day and month")
-            return None
-        return value
-
-    def positive_int(self, key: str, message: str) -> int | None:
-        """A whole number of 1 or more; YAML's `true` is an int to Python, and refused too."""
-        value = self.data.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.fail(key, message)
-            return None
-        return value
-
-    def choice(self, key: str, choices: Iterable[str], *, required: bool = False) -> str | None:
-        options = list(choices)
-        value = self.text(key, required=required)
-        if value is not None and value not in options:
-            self.fail(key, f"'{key}' of {self.what} is '{printable(value)}'"
-                           f"{_suggest(value, options)}; choose one of: {', '.join(options)}")
-            return None
-        return value
-
-    def text_list(self, key: str) -> list[tuple[str, Origin]]:
-        value = self.data.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, YList):
-            self.fail(key, f"'{key}' of {self.what} must be a list, e.g. [a, b]")
-            return []
-        out = []
-        for i, item in enumerate(value):
-            if isinstance(item, bool) or not isinstance(item, (str, int)) or not str(item).strip():
-                self.errors.add(ContentError(
-                    f"item {i + 1} of '{key}' in {self.what} must be non-empty text", value.at(i)))
-                continue
-            out.append((str(item).strip(), value.at(i)))
-        return out
-
-    def mapping(self, key: str) -> YMap | None:
-        value = self.data.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, YMap):
-            self.fail(key, f"'{key}' of {self.what} must be a mapping of key: value lines")
-            return None
-        return value
-
-    def id_list(self, key: str) -> tuple[BlockRef, ...]:
-        refs = []
-        for value, where in self.text_list(key):
-            if not ID_RE.fullmatch(value):
-                self.errors.add(ContentError(
-                    f"'{printable(value)}' in '{key}' of {self.what} is not a block id: block ids "
-                    "use lowercase letters, digits and single hyphens", where))
-                continue
-            refs.append(BlockRef(value, where))
-        return tuple(refs)
-
-
-def _real_date(value: str) -> bool:
-    """A YYYY-MM-DD value names a day that exists (the patterns alone allow 2026-02-30)."""
-    if len(value) != 10:
-        return True
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _check_id(value: str, where: Origin, what: str, errors: Collector, *,
-              from_file: bool = False) -> bool:
-    if not ID_RE.fullmatch(value):
-        if from_file:
-            errors.add(ContentError(
-                f"{what} id '{printable(value)}' is the file name and must use lowercase letters, "
-                "digits and single hyphens: rename the file (e.g. 'casualties-2023.yaml')", where))
-        else:
-            errors.add(ContentError(
-                f"{what} id '{printable(value)}' must use lowercase letters, digits and single "
-                "hyphens (e.g. 'casualties-2023')", where))
-        return False
-    return True
 
 
 def split_paragraphs(text: str) -> tuple[str, ...]:
@@ -255,7 +72,7 @@ def split_paragraphs(text: str) -> tuple[str, ...]:
 def file_id_ok(stem: str, rel: str, kind: str, errors: Collector) -> bool:
     """A source or brief is named by its file: is that name a valid id? Asked before the file
     is read, so that a badly named file is one problem."""
-    return _check_id(stem, Origin(rel, 1, 1), kind, errors, from_file=True)
+    return check_id(stem, Origin(rel, 1, 1), kind, errors, from_file=True)
 
 
 def _id_file(doc: Document, rel: str, stem: str, kind: str, needs: str,
@@ -372,13 +189,6 @@ def load_source(doc: Document, rel: str, sid: str, txt_rel: str, text: bytes | C
     )
 
 
-def _hidden(char: str) -> str:
-    """Name a refused character so the user can find it: 'the invisible character U+200B (...)'."""
-    name = unicodedata.name(char, "")
-    kind = "control character" if unicodedata.category(char) == "Cc" else "invisible character"
-    return f"the {kind} U+{ord(char):04X}" + (f" ({name})" if name else "")
-
-
 def _cites(f: Fields, block_id: str, errors: Collector, *, required: bool,
            sources: Collection[str] | None) -> tuple[CiteRef, ...]:
     value = f.data.get("cites")
@@ -405,10 +215,10 @@ def _cites(f: Fields, block_id: str, errors: Collector, *, required: bool,
             continue
         if sources is not None and source not in sources:
             cf.fail("source", f"block '{block_id}' cites unknown source '{printable(source)}'"
-                              f"{_suggest(source, sources)}; sources are files in "
+                              f"{suggest(source, sources)}; sources are files in "
                               "content/sources/")
-        if (bad := _INVISIBLE.search(quote)) is not None:
-            cf.fail("quote", f"quote in block '{block_id}' contains {_hidden(bad.group())}: "
+        if (bad := INVISIBLE.search(quote)) is not None:
+            cf.fail("quote", f"quote in block '{block_id}' contains {hidden(bad.group())}: "
                              "delete it and retype the passage")
             continue
         if len(quote.split()) < MIN_QUOTE_WORDS:
@@ -420,13 +230,6 @@ def _cites(f: Fields, block_id: str, errors: Collector, *, required: bool,
     if not refs and not value:
         f.fail("cites", f"'cites' of block '{block_id}' is empty: cite at least one source")
     return tuple(refs)
-
-
-def _claim_value(f: Fields, bid: str) -> Value | None:
-    """A fact's `value` (issue 9); parsed where claims are compared, in conflicts.py."""
-    from .conflicts import parse_value
-
-    return parse_value(f, bid)
 
 
 def load_blocks(doc: Document, rel: str, audiences: Iterable[str], errors: Collector, *,
@@ -465,7 +268,7 @@ def load_blocks(doc: Document, rel: str, audiences: Iterable[str], errors: Colle
             errors.add(ContentError("block 'id' must be text of lowercase letters, digits and "
                                     "hyphens (e.g. 'casualties-2023')", item.at("id")))
             continue
-        if not _check_id(bid, item.at("id"), "block", errors):
+        if not check_id(bid, item.at("id"), "block", errors):
             continue
         if declared is not None:
             declared.add(bid)
@@ -492,7 +295,7 @@ def load_blocks(doc: Document, rel: str, audiences: Iterable[str], errors: Colle
                 if name not in known_audiences:
                     errors.add(ContentError(
                         f"unknown audience '{printable(name)}' in block '{bid}'"
-                        f"{_suggest(name, known_audiences)}; known: {', '.join(known_audiences)}",
+                        f"{suggest(name, known_audiences)}; known: {', '.join(known_audiences)}",
                         where))
                 audience_list.append(name)
         wording: list[tuple[str, str]] = []
@@ -502,7 +305,7 @@ def load_blocks(doc: Document, rel: str, audiences: Iterable[str], errors: Colle
                 if name not in known_audiences:
                     errors.add(ContentError(
                         f"unknown audience '{printable(name)}' in 'wording' of block '{bid}'"
-                        f"{_suggest(name, known_audiences)}; known: {', '.join(known_audiences)}",
+                        f"{suggest(name, known_audiences)}; known: {', '.join(known_audiences)}",
                         wmap.key_at(name)))
                     continue
                 if (text := wf.text(name, required=True)) is not None:
@@ -511,8 +314,8 @@ def load_blocks(doc: Document, rel: str, audiences: Iterable[str], errors: Colle
                                   f"block '{bid}' has an image in its wording for '{name}'",
                                   "block text", errors)
         words = f.text("words", required="words" in required, strict_later=True)
-        if words is not None and (bad := _INVISIBLE.search(words)) is not None:
-            f.fail("words", f"'words' of block '{bid}' contains {_hidden(bad.group())}: "
+        if words is not None and (bad := INVISIBLE.search(words)) is not None:
+            f.fail("words", f"'words' of block '{bid}' contains {hidden(bad.group())}: "
                             "delete it")
         text = f.text("text", required="text" in required)
         refuse_images(item, "text", text, doc.text, rel,
@@ -520,7 +323,6 @@ def load_blocks(doc: Document, rel: str, audiences: Iterable[str], errors: Colle
         cites = _cites(f, bid, errors, required="cites" in required, sources=sources)
         points: tuple[ChartPoint, ...] = ()
         if btype == "chart":
-            from .charts import load_points  # it uses this module's Fields
 
             points = load_points(f, bid, sources)
             cites = tuple({(p.cite.source_id, p.cite.quote): p.cite for p in points}.values())
@@ -546,7 +348,7 @@ def load_blocks(doc: Document, rel: str, audiences: Iterable[str], errors: Colle
             term=f.text("term", required="term" in required, limit=200),
             claim=f.pattern("claim", ID_RE, "a claim key of lowercase letters, digits and "
                                             "hyphens, e.g. 'ottawa-withdrawing-states'"),
-            value=_claim_value(f, bid) if "value" in item and "claim" in item else None,
+            value=parse_value(f, bid) if "value" in item and "claim" in item else None,
             scope=f.text("scope", limit=200),
             field_origins=tuple((key, item.at(key)) for key in item) + (tuple(
                 (f"wording.{name}", wmap.at(name)) for name in wmap) if wmap else ()),
@@ -579,7 +381,7 @@ def load_brief(doc: Document, rel: str, bid: str, audiences: dict[str, Audience]
     for name, where in f.text_list("audiences"):
         if name not in audiences:
             errors.add(ContentError(
-                f"unknown audience '{printable(name)}'{_suggest(name, audiences)}; each audience "
+                f"unknown audience '{printable(name)}'{suggest(name, audiences)}; each audience "
                 f"is a folder under templates/ (known: {', '.join(sorted(audiences))})", where))
         elif name in brief_audiences:
             errors.add(ContentError(f"audience '{name}' is listed twice", where))
@@ -603,7 +405,7 @@ def load_brief(doc: Document, rel: str, bid: str, audiences: dict[str, Audience]
         for name in smap:
             if name not in audiences:
                 errors.add(ContentError(f"unknown audience '{printable(name)}' in "
-                                        f"'citation_style'{_suggest(name, audiences)}",
+                                        f"'citation_style'{suggest(name, audiences)}",
                                         smap.key_at(name)))
             elif (style := sf.pattern(name, ID_RE, "a CSL style name such as 'oscola'",
                                       required=True)) is not None:
@@ -628,7 +430,7 @@ def load_brief(doc: Document, rel: str, bid: str, audiences: dict[str, Audience]
             title = sf.text("title", required=True, limit=200)
             if sid is None or title is None:
                 continue
-            if not _check_id(sid, sf.at("id"), "section", errors):
+            if not check_id(sid, sf.at("id"), "section", errors):
                 continue
             if sid in seen:
                 errors.add(ContentError(f"section id '{sid}' is used twice in brief '{bid}' "
@@ -701,15 +503,13 @@ def load_audience(doc: Document, rel: str, folder: Path, errors: Collector) -> A
     for value, where in f.text_list("exclude_types"):
         if value not in BLOCK_TYPES:
             errors.add(ContentError(f"unknown block type '{printable(value)}'"
-                                    f"{_suggest(value, BLOCK_TYPES)}", where))
+                                    f"{suggest(value, BLOCK_TYPES)}", where))
         excluded.append(value)
     label = f.text("label", required=True, limit=200)
     style = f.pattern("citation_style", ID_RE, "a CSL style name such as 'oscola'", required=True)
     notes = f.choice("notes", NOTE_MODES, required=True)
     if label is None or style is None or notes is None:
         return None
-    from .contracts import load_contract  # it uses this module's Fields
-
     return Audience(folder.name, label, style, notes, tuple(excluded), folder,
                     Origin(rel, 1, 1), f.text("description"), load_contract(f, errors))
 
@@ -726,7 +526,7 @@ def cross_check(blocks: dict[str, Block], declared: set[str] | None,
         for ref in refs:
             if declared is not None and ref.id not in blocks and ref.id not in declared:
                 errors.add(ContentError(
-                    f"brief '{brief.id}' uses unknown block '{ref.id}'{_suggest(ref.id, blocks)}; "
+                    f"brief '{brief.id}' uses unknown block '{ref.id}'{suggest(ref.id, blocks)}; "
                     "block ids are defined in content/blocks/*.yaml", ref.origin))
         seen: dict[str, Origin] = {}
         for section in brief.sections:
@@ -745,3 +545,144 @@ def metadata_warnings(sources: dict[str, Source]) -> list[str]:
         for src in sources.values() if src.missing
     ]
 
+
+def check_viewpoints(sources: dict[str, Source], blocks: dict[str, Block],
+                     perspectives: tuple[tuple[str, str], ...], declared_at: Origin | None,
+                     errors: Collector, warnings: list[str] | None = None) -> None:
+    """Every `viewpoint:` names a declared perspective; with a list declared, every source names
+    one (a block may leave its own out and take its sources'). With no list declared, any id is
+    accepted: a project starts counting before it settles its list.
+
+    A source no block cites yet (just imported or ingested) may lack its `perspective` and
+    `viewpoint`: nothing of it reaches a reader, and only the editor can describe it. That is a
+    warning in `warnings`; once a block cites it, an error."""
+    first_citing: dict[str, Block] = {}  # each source's first citing block, named in the error
+    for block in blocks.values():
+        for c in block.cites:
+            first_citing.setdefault(c.source_id, block)
+    ids = [pid for pid, _ in perspectives]
+    where = f" (line {declared_at.line})" if declared_at and declared_at.line else ""
+    known = f"declared in briefsmith.yaml{where}: {', '.join(ids)}"
+
+    def unknown(value: str, what: str, origin: Origin) -> None:
+        errors.add(ContentError(f"unknown viewpoint '{printable(value)}' in {what}"
+                                f"{suggest(value, ids)}; the perspectives are {known}", origin))
+
+    for src in sources.values():
+        citing = first_citing.get(src.id)
+        if src.perspective is None:
+            needed = "write how the source sees the question in your own words as 'perspective:'"
+            if citing is None:
+                if warnings is not None:
+                    warnings.append(f"{src.origin.path}: warning: source '{src.id}' has no "
+                                    f"'perspective' yet: {needed} before a block cites it")
+            else:
+                errors.add(ContentError(f"source '{src.id}' is cited by block '{citing.id}' "
+                                        f"({citing.origin}) but has no 'perspective': {needed}",
+                                        src.origin))
+        if src.viewpoint is None:
+            if ids and citing is None:
+                if warnings is not None:
+                    warnings.append(f"{src.origin.path}: warning: source '{src.id}' has no "
+                                    "'viewpoint' yet: add 'viewpoint: <id>' (one of: "
+                                    f"{', '.join(ids)}) before a block cites it")
+            elif ids:
+                errors.add(ContentError(
+                    f"source '{src.id}' has no 'viewpoint': briefsmith.yaml declares the "
+                    f"project's perspectives{where}, so every source names the one it is "
+                    f"written from; add 'viewpoint: <id>' (one of: {', '.join(ids)})",
+                    src.origin))
+        elif ids and src.viewpoint not in ids:
+            unknown(src.viewpoint, f"source '{src.id}'", src.viewpoint_at or src.origin)
+    for block in blocks.values():
+        if block.viewpoint is not None:
+            if ids and block.viewpoint not in ids:
+                unknown(block.viewpoint, f"block '{block.id}'", block.at("viewpoint"))
+            continue
+        if block.type not in VOICE_TYPES:
+            continue
+        cited = sorted({v for c in block.cites
+                        if (s := sources.get(c.source_id)) and (v := s.viewpoint)})
+        if len(cited) > 1:
+            errors.add(ContentError(
+                f"{block.type} block '{block.id}' cites sources written from different "
+                f"perspectives ({', '.join(cited)}) and names none of its own: add "
+                "'viewpoint: <id>' for the perspective it voices", block.origin))
+
+
+CONTRACT_KEYS = {"parts", "forbid_types", "pages", "define_acronyms", "reading_level",
+                 "balance"}
+_PART_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_GRADE_RE = re.compile(r"\d{1,2}(?:\.\d+)?")
+
+
+def load_contract(f: Fields, errors: Collector) -> Contract | None:
+    """The `contract:` mapping of an audience.yaml, every problem located; None when absent."""
+    mapping = f.mapping("contract")
+    if mapping is None:
+        return None
+    what = f"'contract' of {f.what}"
+    cf = Fields(mapping, what, errors)
+    cf.check_keys(set(), CONTRACT_KEYS)
+    rules: dict[str, Origin] = {key: mapping.key_at(key) for key in mapping
+                                if key in CONTRACT_KEYS}
+    parts = []
+    for value, where in cf.text_list("parts"):
+        if not _PART_RE.fullmatch(value):
+            errors.add(ContentError(f"part '{printable(value)}' in {what} must be the id of a "
+                                    "part of the page (lowercase letters, digits, hyphens), "
+                                    "e.g. 'summary'", where))
+        else:
+            parts.append(value)
+    forbidden = []
+    for value, where in cf.text_list("forbid_types"):
+        if value not in BLOCK_TYPES:
+            errors.add(ContentError(f"unknown block type '{printable(value)}' in 'forbid_types'"
+                                    f"{suggest(value, BLOCK_TYPES)}", where))
+        else:
+            forbidden.append(value)
+    pages = cf.positive_int("pages", _whole_message("pages", what, "a number of pages, e.g. 1"))
+    define, allowed = False, []
+    raw = mapping.get("define_acronyms")
+    if isinstance(raw, bool):
+        define = raw
+    elif isinstance(raw, YMap):
+        af = Fields(raw, f"'define_acronyms' of {what}", errors)
+        af.check_keys(set(), {"allow"})
+        define = True
+        for value, where in af.text_list("allow"):
+            if not re.fullmatch(r"[A-Z]{2,}", value):
+                errors.add(ContentError(f"'{printable(value)}' in 'allow' of 'define_acronyms' "
+                                        "is not an acronym: write two or more capital letters, "
+                                        "e.g. UK", where))
+            else:
+                allowed.append(value)
+    elif raw is not None:
+        cf.fail("define_acronyms", f"'define_acronyms' of {what} must be true, false or "
+                                   "{allow: [UK, US]}")
+    max_grade = None
+    if (rmap := cf.mapping("reading_level")) is not None:
+        rf = Fields(rmap, f"'reading_level' of {what}", errors)
+        rf.check_keys({"max_grade"}, set())
+        grade = rmap.get("max_grade")
+        if grade is not None:
+            if isinstance(grade, bool) or not _GRADE_RE.fullmatch(str(grade)):
+                rf.fail("max_grade", f"'max_grade' of {what} must be a school grade such as 10 "
+                                     "or 9.5")
+            else:
+                max_grade = float(grade)
+                rules["reading_level"] = rmap.key_at("max_grade")
+    least = None
+    if (bmap := cf.mapping("balance")) is not None:
+        bf = Fields(bmap, f"'balance' of {what}", errors)
+        bf.check_keys({"min_perspectives"}, set())
+        least = bf.positive_int("min_perspectives", _whole_message(
+            "min_perspectives", what, "a number of perspectives, e.g. 2"))
+        if least is not None:
+            rules["balance"] = bmap.key_at("min_perspectives")
+    return Contract(tuple(parts), tuple(forbidden), pages, define, tuple(allowed), max_grade,
+                    least, tuple(rules.items()))
+
+
+def _whole_message(key: str, what: str, form: str) -> str:
+    return f"'{key}' of {what} must be a whole number of 1 or more: {form}"

@@ -1,7 +1,8 @@
-"""Stage 7: put rendered bytes on disk so that nothing good is ever lost.
+"""Writing files so that nothing good is ever lost: the last stage of a build, and every other
+place Briefsmith writes (caches, imported sources, charts, reports).
 
-In: the outputs of the renders (`Output`: a path under the output folder and its bytes) and the
-manifest. Out: those files on disk, all of them or (on an error) none.
+In: bytes and the path they belong at (for a build, every output and the manifest). Out: those
+files on disk, all of them or (on an error) none.
 
 Each file is written to a temporary file in the same folder, flushed to disk and renamed over
 the old one, so a crash leaves either the old file or the new one, never a truncated mix. One
@@ -18,12 +19,10 @@ import re
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OutputError
 from .models import Origin
-from .select import Selection
 
 LOCK_NAME = ".briefsmith.lock"
 # Temporary files Briefsmith itself writes, each naming the process that writes it:
@@ -33,27 +32,6 @@ _OWN_TEMP = re.compile(r"\..+\.(\d+)\.[a-z0-9_]{8}\.tmp|[0-9a-f]{64}\.(\d+)\.tmp
 # The signals that stop a build: Ctrl-C and the polite kill of a service manager or CI runner.
 INTERRUPTS = frozenset({signal.SIGINT, signal.SIGTERM})
 _RECORDS: list[list[Path]] = []  # one list per active recording_writes()
-
-
-FORMATS = ("pdf", "html", "docx")  # the CLI keeps its own copy: a no-op build need not import this
-
-
-@dataclass(frozen=True)
-class Output:
-    """One rendered file, in memory until write_all puts every output of a build in place."""
-
-    brief: str
-    audience: str
-    format: str
-    path: Path  # relative to the output folder
-    data: bytes
-    pages: int | None = None
-    templates: tuple[tuple[str, str], ...] = ()  # template name → the file that won
-
-
-def output_path(selection: Selection, fmt: str) -> Path:
-    brief, audience = selection.brief.id, selection.audience.name
-    return Path(brief) / f"{brief}-{audience}.{fmt}"
 
 
 @contextmanager

@@ -34,6 +34,7 @@ SOURCE_KINDS = (
     "government statement",
     "other",
 )
+VOICE_TYPES = ("position", "quote")  # the block types that voice a perspective
 
 
 def relpath(path: Path, root: Path) -> str:

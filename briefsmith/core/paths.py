@@ -4,7 +4,8 @@ folder (the project, a named template folder, the package's own assets).
 In: a path and the allowed folders. Out: an open binary file, or `OutsideProject` before
 anything is opened. A link is resolved without opening it (the kernel reads links, not files),
 and the resolved file is then opened with O_NOFOLLOW, so a link swapped in between is refused
-rather than followed. Only the standard library is used: the no-op build imports this.
+rather than followed; `decode_utf8` reads what was opened as text, or says where it is not
+UTF-8. Nothing beyond the standard library and core/errors.py: the no-op build imports this.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-PACKAGE_ASSETS = Path(__file__).resolve().parent / "assets"
+from .errors import ContentError
+from .models import Origin
+
+PACKAGE_ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
 class OutsideProject(OSError):
@@ -42,3 +46,18 @@ def read_inside(path: Path, allowed: Iterable[Path], limit: int | None = None) -
     so a caller can refuse a huge file without reading all of it."""
     with open_inside(path, allowed) as handle:
         return handle.read() if limit is None else handle.read(limit + 1)
+
+
+def decode_utf8(raw: bytes, rel: str) -> str:
+    """Decode a file's bytes, or say on which line and column the first bad byte is."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        line = raw[: exc.start].count(b"\n") + 1
+        col = len(raw[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        raise ContentError(
+            f"byte 0x{raw[exc.start]:02X} is not valid UTF-8: save the file as UTF-8 "
+            "(in most editors: Save As, Encoding: UTF-8)",
+            Origin(rel, line, col),
+        ) from exc

@@ -20,83 +20,12 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .errors import Collector, ContentError, printable
-from .models import Block, Brief, Content, Origin, Source
-from .select import Selection, select
+from ..content.select import Selection, select
+from ..core.models import VOICE_TYPES, Block, Brief, Content
+from .readability import reading_level
 
-VOICE_TYPES = ("position", "quote")  # the block types that voice a perspective
 NO_VIEWPOINT = "(no viewpoint)"  # the row of voice blocks whose sources name none
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
-
-
-def _suggest(word: str, choices: list[str]) -> str:
-    from .validate import _suggest as suggest  # validate imports this module lazily
-
-    return suggest(word, choices)
-
-
-def check_viewpoints(sources: dict[str, Source], blocks: dict[str, Block],
-                     perspectives: tuple[tuple[str, str], ...], declared_at: Origin | None,
-                     errors: Collector, warnings: list[str] | None = None) -> None:
-    """Every `viewpoint:` names a declared perspective; with a list declared, every source names
-    one (a block may leave its own out and take its sources'). With no list declared, any id is
-    accepted: a project starts counting before it settles its list.
-
-    A source no block cites yet (just imported or ingested) may lack its `perspective` and
-    `viewpoint`: nothing of it reaches a reader, and only the editor can describe it. That is a
-    warning in `warnings`; once a block cites it, an error."""
-    first_citing: dict[str, Block] = {}  # each source's first citing block, named in the error
-    for block in blocks.values():
-        for c in block.cites:
-            first_citing.setdefault(c.source_id, block)
-    ids = [pid for pid, _ in perspectives]
-    where = f" (line {declared_at.line})" if declared_at and declared_at.line else ""
-    known = f"declared in briefsmith.yaml{where}: {', '.join(ids)}"
-
-    def unknown(value: str, what: str, origin: Origin) -> None:
-        errors.add(ContentError(f"unknown viewpoint '{printable(value)}' in {what}"
-                                f"{_suggest(value, ids)}; the perspectives are {known}", origin))
-
-    for src in sources.values():
-        citing = first_citing.get(src.id)
-        if src.perspective is None:
-            needed = "write how the source sees the question in your own words as 'perspective:'"
-            if citing is None:
-                if warnings is not None:
-                    warnings.append(f"{src.origin.path}: warning: source '{src.id}' has no "
-                                    f"'perspective' yet: {needed} before a block cites it")
-            else:
-                errors.add(ContentError(f"source '{src.id}' is cited by block '{citing.id}' "
-                                        f"({citing.origin}) but has no 'perspective': {needed}",
-                                        src.origin))
-        if src.viewpoint is None:
-            if ids and citing is None:
-                if warnings is not None:
-                    warnings.append(f"{src.origin.path}: warning: source '{src.id}' has no "
-                                    "'viewpoint' yet: add 'viewpoint: <id>' (one of: "
-                                    f"{', '.join(ids)}) before a block cites it")
-            elif ids:
-                errors.add(ContentError(
-                    f"source '{src.id}' has no 'viewpoint': briefsmith.yaml declares the "
-                    f"project's perspectives{where}, so every source names the one it is "
-                    f"written from; add 'viewpoint: <id>' (one of: {', '.join(ids)})",
-                    src.origin))
-        elif ids and src.viewpoint not in ids:
-            unknown(src.viewpoint, f"source '{src.id}'", src.viewpoint_at or src.origin)
-    for block in blocks.values():
-        if block.viewpoint is not None:
-            if ids and block.viewpoint not in ids:
-                unknown(block.viewpoint, f"block '{block.id}'", block.at("viewpoint"))
-            continue
-        if block.type not in VOICE_TYPES:
-            continue
-        cited = sorted({v for c in block.cites
-                        if (s := sources.get(c.source_id)) and (v := s.viewpoint)})
-        if len(cited) > 1:
-            errors.add(ContentError(
-                f"{block.type} block '{block.id}' cites sources written from different "
-                f"perspectives ({', '.join(cited)}) and names none of its own: add "
-                "'viewpoint: <id>' for the perspective it voices", block.origin))
 
 
 def viewpoint_of(block: Block, content: Content) -> str | None:
@@ -170,8 +99,6 @@ def section_perspectives(blocks: tuple[Block, ...], content: Content) -> tuple[s
 
 def brief_balance(content: Content, selection: Selection,
                   labels: dict[str, str]) -> BriefBalance:
-    from .contracts import reading_level
-
     audience = selection.audience.name
     rows: dict[str, dict[str, Any]] = {}
     for block in voice_blocks(selection.blocks):

@@ -12,37 +12,15 @@ from __future__ import annotations
 import bisect
 import difflib
 import time
-import unicodedata
 from dataclasses import dataclass
 
-from .errors import CitationError, Collector, printable
-from .models import Block, Citation, CiteRef, Content, Source, para_locator
+from ..core.errors import CitationError, Collector, printable
+from ..core.models import Block, Citation, CiteRef, Content, Source, para_locator
+from ..core.vocabulary import normalise
 from .quotecache import QuoteCache, quote_key, source_hash
 
 CLOSEST_WORDS = 40
 CLOSEST_SECONDS = 0.5
-_TRANSLATE = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
-    "\u2212": "-",
-})
-_PLAIN = tuple((chr(code), plain) for code, plain in _TRANSLATE.items())
-
-
-def normalise(text: str) -> str:
-    """The documented matching rule: NFKC, straight quotes, one dash, single spaces.
-    Written for speed (a large project normalises every quote and paragraph): `str.translate`
-    looks up every character in a dict, a `replace` per character present is half the time,
-    and `split` finds the same whitespace as the regex `\\s+` (str.isspace) at a quarter of
-    its cost (tests/test_citations.py holds it to that rule)."""
-    if not text.isascii():  # both steps leave ASCII text as it is: most text skips them
-        text = unicodedata.normalize("NFKC", text)
-        for char, plain in _PLAIN:
-            if char in text:
-                text = text.replace(char, plain)
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True)

@@ -20,203 +20,23 @@ Each finding names the brief's line and the rule's line: `briefs/x.yaml:12:5: wa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .errors import Collector, ContentError, RenderError, printable
-from .load import YMap
-from .models import BLOCK_TYPES, Block, BlockRef, Brief, Content, Contract, Origin
-from .select import Selection, select
+from ..content.select import Selection, select
+from ..core.errors import RenderError
+from ..core.models import Block, BlockRef, Brief, Content, Contract, Origin
+from .balance import section_perspectives, voice_blocks
+from .readability import reading_level
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .project import Project
-    from .validate import Fields
+    from ..content.config import Config
+    from .verify import Project
 
-CONTRACT_KEYS = {"parts", "forbid_types", "pages", "define_acronyms", "reading_level",
-                 "balance"}
 # An acronym: two or more capital letters standing as a word ("UK", "NATO", "ICBL"; "NATO's"
 # and a plural "NGOs" count as "NATO" and "NGO").
 ACRONYM = re.compile(r"\b[A-Z]{2,}(?=(?:s|['\u2019]s)?\b)")
 _ID_ATTR = re.compile(r"""\sid=["']([^"']+)["']""")
-_PART_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_GRADE_RE = re.compile(r"\d{1,2}(?:\.\d+)?")
-HARDEST = 3  # how many of the hardest blocks a reading-level finding names
 
-
-# -- reading `contract:` ---------------------------------------------------------------------
-
-def load_contract(f: Fields, errors: Collector) -> Contract | None:
-    """The `contract:` mapping of an audience.yaml, every problem located; None when absent."""
-    from .validate import Fields, _suggest
-
-    mapping = f.mapping("contract")
-    if mapping is None:
-        return None
-    what = f"'contract' of {f.what}"
-    cf = Fields(mapping, what, errors)
-    cf.check_keys(set(), CONTRACT_KEYS)
-    rules: dict[str, Origin] = {key: mapping.key_at(key) for key in mapping
-                                if key in CONTRACT_KEYS}
-    parts = []
-    for value, where in cf.text_list("parts"):
-        if not _PART_RE.fullmatch(value):
-            errors.add(ContentError(f"part '{printable(value)}' in {what} must be the id of a "
-                                    "part of the page (lowercase letters, digits, hyphens), "
-                                    "e.g. 'summary'", where))
-        else:
-            parts.append(value)
-    forbidden = []
-    for value, where in cf.text_list("forbid_types"):
-        if value not in BLOCK_TYPES:
-            errors.add(ContentError(f"unknown block type '{printable(value)}' in 'forbid_types'"
-                                    f"{_suggest(value, BLOCK_TYPES)}", where))
-        else:
-            forbidden.append(value)
-    pages = cf.positive_int("pages", _whole_message("pages", what, "a number of pages, e.g. 1"))
-    define, allowed = False, []
-    raw = mapping.get("define_acronyms")
-    if isinstance(raw, bool):
-        define = raw
-    elif isinstance(raw, YMap):
-        af = Fields(raw, f"'define_acronyms' of {what}", errors)
-        af.check_keys(set(), {"allow"})
-        define = True
-        for value, where in af.text_list("allow"):
-            if not re.fullmatch(r"[A-Z]{2,}", value):
-                errors.add(ContentError(f"'{printable(value)}' in 'allow' of 'define_acronyms' "
-                                        "is not an acronym: write two or more capital letters, "
-                                        "e.g. UK", where))
-            else:
-                allowed.append(value)
-    elif raw is not None:
-        cf.fail("define_acronyms", f"'define_acronyms' of {what} must be true, false or "
-                                   "{allow: [UK, US]}")
-    max_grade = None
-    if (rmap := cf.mapping("reading_level")) is not None:
-        rf = Fields(rmap, f"'reading_level' of {what}", errors)
-        rf.check_keys({"max_grade"}, set())
-        grade = rmap.get("max_grade")
-        if grade is not None:
-            if isinstance(grade, bool) or not _GRADE_RE.fullmatch(str(grade)):
-                rf.fail("max_grade", f"'max_grade' of {what} must be a school grade such as 10 "
-                                     "or 9.5")
-            else:
-                max_grade = float(grade)
-                rules["reading_level"] = rmap.key_at("max_grade")
-    least = None
-    if (bmap := cf.mapping("balance")) is not None:
-        bf = Fields(bmap, f"'balance' of {what}", errors)
-        bf.check_keys({"min_perspectives"}, set())
-        least = bf.positive_int("min_perspectives", _whole_message(
-            "min_perspectives", what, "a number of perspectives, e.g. 2"))
-        if least is not None:
-            rules["balance"] = bmap.key_at("min_perspectives")
-    return Contract(tuple(parts), tuple(forbidden), pages, define, tuple(allowed), max_grade,
-                    least, tuple(rules.items()))
-
-
-def _whole_message(key: str, what: str, form: str) -> str:
-    return f"'{key}' of {what} must be a whole number of 1 or more: {form}"
-
-
-# -- reading level ---------------------------------------------------------------------------
-
-_MARKDOWN = [
-    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](url) → text
-    (re.compile(r"`([^`]*)`"), r"\1"),
-    (re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.M), ""),  # list markers
-    (re.compile(r"^\s*(?:>+|#+)\s*", re.M), ""),  # block quotes, headings
-    (re.compile(r"[*_]+"), ""),
-]
-_SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)|\n\s*\n|\n\s*(?=[-*+]\s)")
-_LETTERS = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
-
-
-def plain_text(markdown: str) -> str:
-    for pattern, repl in _MARKDOWN:
-        markdown = pattern.sub(repl, markdown)
-    return markdown
-
-
-def syllables(word: str) -> int:
-    """A documented heuristic, not a dictionary: count groups of vowels (a, e, i, o, u, y; two
-    vowels together count once) after dropping a silent final -e, -es or -ed that follows a
-    consonant other than l, and a leading y (a consonant there). Words of three letters or fewer
-    have one syllable; every word has at least one. "treaty" 2, "agreed" 2, "humanitarian" 5."""
-    w = re.sub(r"[^a-z]", "", word.lower())
-    if len(w) <= 3:
-        return 1
-    w = re.sub(r"(?:[^laeiouy]es|[^laeiouy]ed|[^laeiouy]e)$", "", w)
-    w = re.sub(r"^y", "", w)
-    return max(1, len(re.findall(r"[aeiouy]{1,2}", w)))
-
-
-@dataclass(frozen=True)
-class Readability:
-    words: int
-    sentences: int
-    syllables: int
-
-    @property
-    def grade(self) -> float:
-        """Flesch-Kincaid grade level: 0.39 (words/sentences) + 11.8 (syllables/words) - 15.59."""
-        if not self.words:
-            return 0.0
-        return (0.39 * self.words / max(1, self.sentences)
-                + 11.8 * self.syllables / self.words - 15.59)
-
-
-def readability(text: str) -> Readability:
-    """Words are runs of letters (numbers are not words); a sentence ends at . ! or ? before a
-    space or the end, at a blank line and before a list item; every text with words has at least
-    one sentence."""
-    plain = plain_text(text)
-    words = _LETTERS.findall(plain)
-    pieces = [p for p in _SENTENCE_END.split(plain) if _LETTERS.search(p)]
-    return Readability(len(words), max(1, len(pieces)) if words else 0,
-                       sum(syllables(w) for w in words))
-
-
-@dataclass(frozen=True)
-class ReadingLevel:
-    grade: float
-    words: int
-    sentences: int
-    hardest: tuple[tuple[str, float, int], ...]  # (block id, grade, words)
-    max_grade: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"grade": round(self.grade, 1), "words": self.words, "sentences": self.sentences,
-                "max_grade": self.max_grade,
-                "hardest": [{"block": b, "grade": round(g, 1), "words": n}
-                            for b, g, n in self.hardest]}
-
-
-def editor_prose(selection: Selection) -> list[tuple[str, str]]:
-    """(block id, text) for the editor's own words in this output: each block's text for the
-    audience, never a quote's verbatim `words` (those are the source's). Section intros count
-    too, under `section <id>`."""
-    name = selection.audience.name
-    out = [(f"section {s.section.id}", s.section.intro) for s in selection.sections
-           if s.section.intro]
-    out += [(b.id, text) for b in selection.blocks if (text := b.text_for(name))]
-    return [(k, v) for k, v in out if v]
-
-
-def reading_level(selection: Selection) -> ReadingLevel:
-    """The grade of all the editor's prose together (one long text, as the reader meets it), and
-    the three blocks that read hardest on their own."""
-    prose = editor_prose(selection)
-    total = readability("\n\n".join(text for _, text in prose))
-    each = [(key, r.grade, r.words) for key, text in prose if (r := readability(text)).words]
-    each.sort(key=lambda item: (-item[1], item[0]))
-    contract = selection.audience.contract
-    return ReadingLevel(total.grade, total.words, total.sentences, tuple(each[:HARDEST]),
-                        contract.max_grade if contract else None)
-
-
-# -- the checks ------------------------------------------------------------------------------
 
 def _refs(brief: Brief) -> list[tuple[BlockRef, str]]:
     """Every block the brief names, with where: 'the summary' or "section 'x'"."""
@@ -294,8 +114,6 @@ def unbalanced_sections(content: Content, selection: Selection, contract: Contra
                         config: Config) -> list[str]:
     """A section with positions or quotes shows at least `min_perspectives` perspectives among
     them, or says why not in its `balance_note` (printed under its heading)."""
-    from .balance import section_perspectives, voice_blocks
-
     least = contract.min_perspectives
     if not least or not config.perspectives:
         return []  # nothing to count by until the project declares its perspectives

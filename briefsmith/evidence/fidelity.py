@@ -25,38 +25,24 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .citations import normalise
-from .errors import printable
-from .models import Block, Content, Source, para_locator
+from ..core.errors import printable
+from ..core.models import Block, Content, Source, para_locator
+from ..core.vocabulary import (
+    HEDGES,
+    MONTHS,
+    WEEKDAYS,
+    Number,
+    normalise,
+    numbers,
+    qualifier_before,
+    sentences,
+)
 from .quotecache import FindingCache
 
 OPINION_KINDS = ("opinion", "commentary", "analysis", "think-tank paper")
 EXCERPT = 80
 
 # --- words ---------------------------------------------------------------------------------
-
-QUALIFIERS: dict[str, tuple[str, ...]] = {
-    # longest first within each kind, so "just under" wins over "under"
-    "below": ("just under", "close to", "not quite", "nearly", "almost", "fewer than",
-              "less than", "up to", "under"),
-    "above": ("upwards of", "in excess of", "more than", "at least", "over", "above",
-              "exceeding"),
-    "approximate": ("an estimated", "approximately", "estimated", "roughly", "around",
-                    "about", "some", "circa"),
-}
-_QUAL_PHRASES = sorted(((p, k) for k, ps in QUALIFIERS.items() for p in ps),
-                       key=lambda pk: -len(pk[0]))
-
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12,
-}
-SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9,
-          "bn": 1e9, "trillion": 1e12, "tn": 1e12}
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-          "september", "october", "november", "december")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 # Demonyms, adjectives and short forms → one key per state or body, so "Russian threats" is
 # a mention of Russia and "UK" one of "Britain".
@@ -179,28 +165,6 @@ IRREGULAR = {
     "felt": "feel", "lost": "lose", "found": "find", "agreed": "agree",
 }
 
-# Modality (check 4). A hedge in a passage belongs to a family; the prose keeps it when it has
-# a word of a family that preserves it. "could" is not kept by "will", nor "should be" by
-# "has called": both raise certainty.
-HEDGES: tuple[tuple[str, str], ...] = (
-    ("face the challenge of", "aspiration"), ("faces the challenge of", "aspiration"),
-    ("facing the challenge of", "aspiration"), ("desire to", "aspiration"),
-    ("intention to", "aspiration"), ("intent", "aspiration"), ("intends to", "aspiration"),
-    ("intend to", "aspiration"), ("wish to", "aspiration"), ("hope to", "aspiration"),
-    ("aim to", "aspiration"), ("aims to", "aspiration"), ("seek to", "aspiration"),
-    ("seeks to", "aspiration"),
-    ("should be", "normative"), ("ought to", "normative"),
-    ("will be", "forecast"), ("will", "forecast"), ("'ll", "forecast"), ("won't", "forecast"),
-    ("is expected to", "forecast"), ("are expected to", "forecast"), ("is set to", "forecast"),
-    ("are set to", "forecast"), ("going to", "forecast"),
-    ("could", "possibility"), ("may", "possibility"), ("might", "possibility"),
-    ("possibly", "possibility"), ("potentially", "possibility"), ("perhaps", "possibility"),
-    ("likely", "possibility"),
-    ("would", "conditional"),
-    ("argues", "attribution"), ("argued", "attribution"), ("suggests", "attribution"),
-    ("suggested", "attribution"), ("claims", "attribution"), ("contends", "attribution"),
-    ("believes", "attribution"),
-)
 _POSSIBLE = ("could", "may", "might", "would", "possibly", "potentially", "perhaps", "likely",
              "unlikely", "risk", "risks", "potential", "prospect", "possibility", "possible",
              "if", "unless", "can", "expect", "expects", "expected", "estimate", "estimates",
@@ -251,8 +215,6 @@ SOURCE_NOUNS = ("analysis", "commentary", "report", "paper", "study", "column", 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_MARKS = re.compile(r"[*_`#>]+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'.\-]*[A-Za-z]|[A-Za-z]")
-_ABBREV = ("mr", "mrs", "ms", "dr", "st", "e.g", "i.e", "u.s", "u.k", "u.n", "e.u", "no",
-           "vs", "etc", "prof", "gen", "sen", "rep")
 
 
 def plain(text: str) -> str:
@@ -260,21 +222,6 @@ def plain(text: str) -> str:
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_MARKS.sub("", text)
     return normalise(text)
-
-
-@lru_cache(maxsize=4096)
-def sentences(text: str) -> tuple[tuple[int, str], ...]:
-    """(offset, sentence) pairs; a full stop after 'Mr' or 'U.S.' does not end a sentence."""
-    out, start = [], 0
-    for match in re.finditer(r"[.!?;:]['\")\]]*\s+(?=['\"(\[]?[A-Z0-9£$€])", text):
-        before = text[start:match.start()].rsplit(" ", 1)[-1].lower().rstrip(".")
-        if text[match.start()] == "." and (before in _ABBREV or re.fullmatch(r"[a-z]", before)):
-            continue
-        out.append((start, text[start:match.end()].strip()))
-        start = match.end()
-    if text[start:].strip():
-        out.append((start, text[start:].strip()))
-    return tuple(out)
 
 
 @lru_cache(maxsize=65536)
@@ -331,68 +278,6 @@ def excerpt(text: str, start: int = 0, end: int | None = None, limit: int = EXCE
     piece = text[lo:hi].strip()
     return printable(("\u2026" if lo > 0 else "") + piece + ("\u2026" if hi < len(text) else ""),
                      limit + 3)
-
-
-# --- numbers -------------------------------------------------------------------------------
-
-_NUMBER = re.compile(
-    r"(?<![\w.,/-])(?P<cur>[£$€])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?P<tail>\s?(?:%|per\s?cent\b|percent\b)|s\b|(?:\s?(?:thousand|million|billion|"
-    r"trillion)\b)|(?:bn|mn|tn|m|k)\b)?(?![\w])"
-)
-_WORD_NUMBER = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.I)
-
-
-@dataclass(frozen=True)
-class Number:
-    value: float
-    percent: bool
-    currency: str
-    year: bool
-    start: int
-    end: int
-    text: str
-
-    def same(self, other: Number) -> bool:
-        return (abs(self.value - other.value) <= 1e-9 * max(1.0, abs(self.value))
-                and self.percent == other.percent
-                and (not self.currency or not other.currency or self.currency == other.currency))
-
-
-def numbers(text: str, words: bool = False) -> list[Number]:
-    """Every number in `text` with its value; `words`: also 'three', 'twelve' (passages)."""
-    found = []
-    for m in _NUMBER.finditer(text):
-        raw = m.group("num").replace(",", "")
-        value = float(raw)
-        tail = (m.group("tail") or "").strip().lower()
-        percent = tail in ("%",) or tail.startswith("per")
-        if tail in SCALES or (tail.split()[-1:] and tail.split()[-1] in SCALES):
-            value *= SCALES[tail.split()[-1]]
-        year = (not percent and not m.group("cur") and "," not in m.group("num")
-                and "." not in raw and 1800 <= value <= 2100 and tail in ("", "s"))
-        found.append(Number(value, percent, m.group("cur") or "", year, m.start(), m.end(),
-                            m.group(0).strip()))
-    if words:
-        for m in _WORD_NUMBER.finditer(text):
-            found.append(Number(float(NUMBER_WORDS[m.group(1).lower()]), False, "", False,
-                                m.start(), m.end(), m.group(0)))
-    return found
-
-
-def qualifier_before(text: str, start: int) -> tuple[str, str] | None:
-    """The qualifier (phrase, kind) written just before the number at `start`, if any."""
-    before = text[max(0, start - 30):start].lower()
-    before = _TRAILING_MONEY.sub("", before)
-    for pattern, phrase, kind in _QUAL_PATTERNS:
-        if pattern.search(before):
-            return phrase, kind
-    return None
-
-
-_TRAILING_MONEY = re.compile(r"[£$€\s]+$")
-_QUAL_PATTERNS = [(re.compile(r"(?:^|[^a-z])" + re.escape(phrase) + r"$"), phrase, kind)
-                  for phrase, kind in _QUAL_PHRASES]  # compiled once, not looked up per number
 
 
 # --- the comparison ------------------------------------------------------------------------
@@ -554,6 +439,11 @@ def _sentence_at(text: str, offset: int) -> tuple[int, str]:
     return 0, text
 
 
+def _hedged(qualifier: tuple[str, str] | None) -> tuple[str, str] | None:
+    """'exactly 2,000' says no more than '2,000': only a hedge of the number counts here."""
+    return qualifier if qualifier and qualifier[1] != "exact" else None
+
+
 def _numbers(text: str, ev: _Evidence, field: str) -> list[Finding]:
     found = []
     for num in numbers(text):
@@ -577,8 +467,9 @@ def _numbers(text: str, ev: _Evidence, field: str) -> list[Finding]:
             found.append(Finding("number", what, _around(text, num.start, num.end), theirs,
                                  advice, field))
             continue
-        mine = qualifier_before(text, num.start)
-        theirs_q = [(qualifier_before(src, n.start), n, src) for n, src in matches if n.end]
+        mine = _hedged(qualifier_before(text, num.start))
+        theirs_q = [(_hedged(qualifier_before(src, n.start)), n, src) for n, src in matches
+                    if n.end]
         if not theirs_q or num.year:
             continue
         kinds = {q[1] if q else None for q, _, _ in theirs_q}

@@ -20,12 +20,14 @@ from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 
-from .citations import normalise
-from .errors import CitationError, Collector, ContentError, printable
-from .models import Block, Content
-from .paths import OutsideProject, read_inside
-from .pdf import MAX_DATA_URL, MAX_IMAGE_PIXELS
+from ..core.errors import CitationError, Collector, ContentError, printable
+from ..core.models import Block, Content
+from ..core.paths import OutsideProject, read_inside
+from ..core.vocabulary import normalise
 
+# Limits the renderer holds every image to as well (formats/pdf.py), figure or not.
+MAX_DATA_URL = 2_000_000
+MAX_IMAGE_PIXELS = 25_000_000  # a 5000 x 5000 image; decoding more would exhaust memory
 # Embedded as base64 (4 bytes per 3) in a data: URL the renderer accepts up to MAX_DATA_URL.
 MAX_FIGURE_BYTES = (MAX_DATA_URL - 100) // 4 * 3
 KINDS = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",

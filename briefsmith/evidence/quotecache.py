@@ -36,8 +36,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .models import Block, Citation, Source
-from .paths import OutsideProject, inside, read_inside
+from ..core.hashing import code_version as build_code
+from ..core.models import Block, Citation, Source
+from ..core.paths import OutsideProject, inside, read_inside
 
 CACHE_DIR = Path("output") / ".cache"
 CACHE_FILE = CACHE_DIR / "quotes.json"
@@ -50,8 +51,6 @@ def code_version() -> str:
     """Briefsmith's code (as the build's own records hash it) and the Unicode tables
     normalisation uses, so a change to the matching or checking rules (or a Python with other
     tables) checks again."""
-    from .freshness import code_version as build_code
-
     return hashlib.sha256(f"{build_code()}\0{sys.version}\0{unicodedata.unidata_version}"
                           .encode()).hexdigest()
 

@@ -34,16 +34,18 @@ from html import escape, unescape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .csl import pandoc_path
+from ..core.errors import RenderError
+from ..core.files import write_atomic
+from ..core.models import Origin
+from ..core.paths import OutsideProject, read_inside
+from ..render.csl import pandoc_path
+from ..render.html import language_of
 from .docx_png import add_png_fallbacks
-from .errors import RenderError
-from .models import Origin
-from .paths import OutsideProject, read_inside
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .select import Selection
-    from .templates import TemplateChain
+    from ..content.config import Config
+    from ..content.select import Selection
+    from ..theme.templates import TemplateChain
 
 PANDOC_TIMEOUT = 120
 MAX_IMAGE_BYTES = 10_000_000
@@ -148,7 +150,6 @@ def render_docx(html: str, selection: Selection, templates: TemplateChain, confi
                 cache_dir: Path | None) -> bytes:
     """The pipeline's entry point: one selection's filled HTML → .docx bytes. `cache_dir` is
     the citation cache's folder; the reference documents go beside it."""
-    from .render import language_of
 
     brief, audience = selection.brief, selection.audience
 
@@ -301,7 +302,6 @@ def reference_doc(style: HouseStyle, cache_dir: Path | None, work: Path) -> Path
         path = work / "reference.docx"
         path.write_bytes(data)
         return path
-    from .output import write_atomic
 
     write_atomic(cached, data)
     return cached

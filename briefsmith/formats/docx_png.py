@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from .errors import RenderError
-from .models import Origin
+from ..core.errors import RenderError
+from ..core.models import Origin
 
 EMU_PER_INCH = 914_400
 DPI = 200

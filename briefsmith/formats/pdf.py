@@ -28,15 +28,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import fonts
-from .errors import RenderError, printable
-from .fonts import FONTS_DIR as FONTS_DIR  # re-exported: `from .pdf import FONTS_DIR` works
-from .models import Origin
-from .select import Selection
+from ..content.select import Selection
+from ..core.errors import RenderError, printable
+from ..core.models import Origin
+from ..evidence.figures import MAX_DATA_URL, MAX_IMAGE_PIXELS
+from ..theme import fonts
 
-MAX_DATA_URL = 2_000_000
 MAX_FILE_BYTES = 20_000_000
-MAX_IMAGE_PIXELS = 25_000_000  # a 5000 x 5000 image; decoding more would exhaust memory
 _REFUSED = "Briefsmith refused to load"  # starts the fetcher's error, which WeasyPrint logs
 
 

@@ -20,18 +20,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ContentError, OutputError
-from .models import Origin, relpath
+from ..content.schema import ID_RE
+from ..core.errors import ContentError, OutputError
+from ..core.files import create_new, signals_deferred, write_atomic
+from ..core.models import Origin, relpath
+from ..core.paths import inside
+from ..core.vocabulary import QUALIFIER_PATTERN, normalise, sentences
 from .pagemeta import Decoded, PageMeta, decode_page, looks_like_html, read_meta
-from .paths import inside
 from .references import MAX_ID, slug, yaml_scalar
-from .validate import ID_RE
 
 MAX_PAGE_BYTES = 50_000_000
 # Left empty: only the editor can describe it, and `check` warns until a block cites the source.
 PERSPECTIVE_TODO = "perspective:"
 # Characters that format a page but are not text: a quote could never be typed with them.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 # Lines an extractor sometimes keeps that are usually page furniture, not article text.
 _CLUTTER = (
     (re.compile(r"\b(subscribe|subscription|sign[ -]?up|newsletter|log ?in|register)\b", re.I),
@@ -46,13 +48,9 @@ _CLUTTER = (
     (re.compile(r"\b(photo(graph)?|image|picture|credit|illustration)\s*[:/]|\b(getty images|"
                 r"afp|reuters|ap photo|shutterstock)\b", re.I), "looks like a photo credit"),
 )
-_QUALIFIER = (r"(?:nearly|almost|just under|close to|less than|fewer than|over|more than|above|"
-              r"at least|upwards of|about|around|some|roughly|an estimated|approximately|up to)")
-_NUMBER = re.compile(rf"(?:\b(?P<q>{_QUALIFIER})\s+)?(?<![\w.,])(?P<n>\d[\d,]*(?:\.\d+)?)"
+_NUMBER = re.compile(rf"(?:\b(?P<q>{QUALIFIER_PATTERN})\s+)?(?<![\w.,])(?P<n>\d[\d,]*(?:\.\d+)?)"
                      r"(?P<u>\s*(?:%|per ?cent|million|billion|thousand))?(?:\s+[a-z][a-z-]+)?",
                      re.I)
-_SENTENCE_END = re.compile(r"[.!?][\"”’)]?(?=\s+[\"“‘(]?[A-Z0-9])")
-_ABBREVIATIONS = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Col|Lt|Sgt|No|vs|etc|e\.g|i\.e)\.$")
 _QUOTED = re.compile(r"[\"“]([^\"“”]{8,}?)[,.]?[\"”]")
 _NAME = r"((?:[A-Z][\w'’-]+\s){0,3}[A-Z][\w'’-]+)"
 _SAID_AFTER = re.compile(rf"^[\s,]*(?:said|says|told \w+|added|according to)\s+{_NAME}")
@@ -101,7 +99,7 @@ def extract_paragraphs(html: str) -> list[str]:
             continue  # its paragraphs are taken one by one
         if el.tag == "p" and el.getparent() is not None and el.getparent().tag == "item":
             continue
-        text = " ".join("".join(el.itertext()).translate(_INVISIBLE).split())
+        text = " ".join("".join(el.itertext()).translate(INVISIBLE).split())
         if text:
             out.append(text)
     return out
@@ -154,29 +152,11 @@ def source_yaml(meta: PageMeta, label: str, page_name: str, shown: str) -> str:
 
 
 def _write(path: Path, data: bytes, force: bool) -> None:
-    from .output import create_new, write_atomic
 
     (write_atomic if force else create_new)(path, data)
 
 
 # --- proposals ---------------------------------------------------------------------------------
-
-def _sentences(paragraph: str) -> list[str]:
-    out, start = [], 0
-    for match in _SENTENCE_END.finditer(paragraph):
-        if _ABBREVIATIONS.search(paragraph[start:match.start() + 1]):
-            continue
-        out.append(paragraph[start:match.end()].strip())
-        start = match.end()
-    out.append(paragraph[start:].strip())
-    return [s for s in out if s]
-
-
-def _norm(text: str) -> str:
-    from .citations import normalise
-
-    return normalise(text)
-
 
 def _figure(sentence: str) -> str | None:
     """The first figure of a sentence with its qualifier and the word after it; a bare year
@@ -201,7 +181,7 @@ def proposals_yaml(sid: str, paragraphs: list[str]) -> tuple[str, int]:
     """Candidate blocks: a fact for each sentence with a figure, a quote for each quotation
     with a guessed speaker. Every cited passage is a whole sentence of the text that occurs
     once in it, so it verifies as written."""
-    whole = _norm(" ".join(paragraphs))
+    whole = normalise(" ".join(paragraphs))
     lines = [f"# Candidate blocks from content/sources/{sid}.txt, written by `build.py ingest "
              "--propose`.", "# Nothing here is in a brief: move a block you accept into a file "
              "under content/blocks/,", "# check its wording, as_of and speaker, and run "
@@ -209,8 +189,8 @@ def proposals_yaml(sid: str, paragraphs: list[str]) -> tuple[str, int]:
     count, seen = 0, set()
     facts = quotes = 0
     for paragraph in paragraphs:
-        for sentence in _sentences(paragraph):
-            key = _norm(sentence)
+        for _, sentence in sentences(paragraph, clauses=False):
+            key = normalise(sentence)
             if key in seen or len(sentence.split()) < 3 or whole.count(key) != 1:
                 continue
             seen.add(key)
@@ -312,7 +292,6 @@ def ingest(root: Path, page: Path, shown: str, *, source_id: str | None = None,
             if os.path.lexists(path):
                 raise OutputError(f"{relpath(path, root)} exists: nothing was written; give "
                                   "--force to replace it, or another --id", Origin(shown))
-    from .output import signals_deferred
 
     written: list[Path] = []
     with signals_deferred():

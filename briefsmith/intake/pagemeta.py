@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ContentError
-from .models import Origin
+from ..core.errors import ContentError
+from ..core.models import Origin
 
 # JSON-LD types that describe an article (schema.org's CreativeWork subtypes used for one).
 ARTICLE_TYPES = {"Article", "NewsArticle", "BlogPosting", "Report", "ReportageNews",

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Collector, ContentError, OutputError, printable
-from .load import decode_utf8, parse_text, relpath
-from .models import SOURCE_KINDS, Origin
-from .output import create_new
-from .paths import inside
-from .validate import DATE_RE, FULL_DATE_RE, ID_RE, Fields
+from ..content.load import parse_text, relpath
+from ..content.schema import DATE_RE, FULL_DATE_RE, ID_RE, Fields
+from ..core.errors import Collector, ContentError, OutputError, printable
+from ..core.files import create_new, signals_deferred
+from ..core.models import SOURCE_KINDS, Origin
+from ..core.paths import decode_utf8, inside
 
 MAX_REFS_BYTES = 20_000_000
 MAX_ID = 60
@@ -677,7 +677,6 @@ def import_refs(root: Path, refs_file: Path, shown: str) -> ImportResult:
         for message in check_fields(_stated(p.record.fields), p.source_id, rel):
             errors.add(ContentError(f"{_what(p.record)}: {message}", p.record.origin))
     errors.raise_if_any()
-    from .output import signals_deferred
 
     written: list[Path] = []
     with signals_deferred():

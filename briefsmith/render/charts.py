@@ -16,127 +16,20 @@ import base64
 import functools
 import io
 import json
-from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .citations import normalise
-from .errors import CitationError, Collector, ContentError, printable
-from .fidelity import numbers, qualifier_before
-from .font_instances import ensure, folder
-from .freshness import sha256
-from .load import YList, YMap
-from .models import Block, ChartPoint, CiteRef, Content
-from .output import write_atomic
+from ..core.files import write_atomic
+from ..core.hashing import sha256
+from ..core.models import Block
+from ..theme.font_instances import ensure, folder
 
 if TYPE_CHECKING:
-    from .validate import Fields
+    pass
 
-MAX_POINTS = 24
 CHART_KINDS = ("bar", "line")
 WIDTH_IN, HEIGHT_IN = 6.0, 3.0  # fits the narrowest column of the built-in templates
 INK, ACCENT = "#1a1a1a", "#2b5d8a"
-
-
-def load_points(f: Fields, bid: str, sources: Collection[str] | None) -> tuple[ChartPoint, ...]:
-    """`values:` as a list of `{label, value, source, quote}`; `value` takes the fact forms
-    (`"nearly 2,000 people"`, `84`, `{number: 3600, qualifier: over}`), numbers only."""
-    from .conflicts import parse_value
-    from .validate import Fields as FieldsClass
-
-    raw = f.data.get("values")
-    what = f"'values' of chart '{bid}'"
-    if not isinstance(raw, YList) or not raw:
-        if "values" in f.data:
-            f.fail("values", f"{what} must be a list of {{label, value, source, quote}}, "
-                             "one per bar or point")
-        return ()
-    if len(raw) > MAX_POINTS:
-        f.fail("values", f"{what} has {len(raw)} values; the limit is {MAX_POINTS}: a chart "
-                         "with more cannot be read at the width of a page")
-        return ()
-    points = []
-    for i, item in enumerate(raw):
-        if not isinstance(item, YMap):
-            f.errors.add(ContentError(f"value {i + 1} of chart '{bid}' must be a mapping with "
-                                      "label, value, source and quote", raw.at(i)))
-            continue
-        vf = FieldsClass(item, f"value {i + 1} of chart '{bid}'", f.errors)
-        vf.check_keys({"label", "value", "source", "quote"}, set())
-        label = vf.text("label", required=True, limit=60)
-        value = parse_value(vf, bid) if "value" in item else None
-        if value is not None and value.kind != "number":
-            vf.fail("value", f"value {i + 1} of chart '{bid}' is a set; a chart draws numbers: "
-                             "write a number such as 'nearly 2,000 people'")
-            value = None
-        cite = _cite(vf, bid, sources, item)
-        if label is None or value is None or cite is None:
-            continue
-        points.append(ChartPoint(label, value, cite, item.origin))
-    return tuple(points)
-
-
-def _cite(vf: Fields, bid: str, sources: Collection[str] | None, item: YMap) -> CiteRef | None:
-    """A value's `source` and `quote`, held to the rules of any block's cite."""
-    from .validate import _INVISIBLE, MIN_QUOTE_WORDS, _hidden, _suggest
-
-    source = vf.text("source", required=True)
-    quote = vf.text("quote", required=True, strict_later=True)
-    if source is None or quote is None:
-        return None
-    if sources is not None and source not in sources:
-        vf.fail("source", f"chart '{bid}' cites unknown source '{printable(source)}'"
-                          f"{_suggest(source, sources)}; sources are files in content/sources/")
-        return None
-    if (bad := _INVISIBLE.search(quote)) is not None:
-        vf.fail("quote", f"quote in chart '{bid}' contains {_hidden(bad.group())}: delete it "
-                         "and retype the passage")
-        return None
-    if len(quote.split()) < MIN_QUOTE_WORDS:
-        vf.fail("quote", f"quote in chart '{bid}' is too short ({len(quote.split())} word(s)); "
-                         f"quote at least {MIN_QUOTE_WORDS} words so the passage can be found")
-        return None
-    return CiteRef(source, quote, item.at("quote"))
-
-
-def verify_values(content: Content) -> None:
-    """Each chart value's number, and its qualifier, is in the passage it cites. Run after the
-    quotes are verified: a passage that is not in its source is reported there, once."""
-    errors = Collector()
-    for block in content.blocks.values():
-        for point in block.points:
-            problem = value_problem(point)
-            if problem:
-                errors.add(CitationError(f"value '{printable(point.label, 60)}' of chart "
-                                         f"'{block.id}' {problem}", point.cite.origin))
-    errors.raise_if_any()
-
-
-def value_problem(point: ChartPoint) -> str | None:
-    """Why the passage does not support the value, or None. The number must occur in the
-    quote (1,200 = 1200; a percentage only as a percentage), with a qualifier of the same
-    kind as the value's ("nearly" and "almost" are both below), or none when the value has
-    none."""
-    value, passage = point.value, normalise(point.cite.quote)
-    wanted = float(value.number or "nan")
-    percent = value.unit == "%"
-    found = [n for n in numbers(passage)
-             if abs(n.value - wanted) <= 1e-9 * max(1.0, abs(wanted)) and n.percent == percent]
-    if not found:
-        shown = ", ".join(n.text for n in numbers(passage)) or "no number"
-        return (f"is {value.written}, but its passage gives {shown}: give the passage's "
-                "figure, or cite the passage that states this one")
-    for number in found:
-        qual = qualifier_before(passage, number.start)
-        bound = qual[1] if qual else "exact"
-        if bound == value.bound:
-            return None
-    qual = qualifier_before(passage, found[0].start)
-    if qual:
-        return (f"is {value.written}, but its passage says \"{qual[0]} {found[0].text}\": "
-                f"keep '{qual[0]}' (or another {qual[1]} word) in the value")
-    return (f"is {value.written}, but its passage says \"{found[0].text}\" with no "
-            f"'{value.qualifier}': write the value as the passage gives it")
 
 
 def spec(block: Block) -> dict[str, object]:

@@ -24,11 +24,12 @@ from pathlib import Path
 
 import nh3
 
-from .errors import CitationError
-from .models import Citation, Origin, Source, para_locator
-from .paths import inside
+from ..core.errors import CitationError
+from ..core.files import write_atomic
+from ..core.models import Citation, Origin, Source, para_locator
+from ..core.paths import PACKAGE_ASSETS, inside
 
-ASSETS_CSL = Path(__file__).parent / "assets" / "csl"
+ASSETS_CSL = PACKAGE_ASSETS / "csl"
 _CSL_TYPES = {
     "news": "article-newspaper",
     "analysis": "article-magazine",
@@ -193,7 +194,6 @@ def format_citations(occurrences: list[tuple[Citation, ...]], style: Path, langu
     )
     result = Formatted(kind, citations, bibliography)
     if cached is not None:
-        from .output import write_atomic
 
         write_atomic(cached, json.dumps({"class": kind, "citations": list(citations),
                                          "bibliography": [list(b) for b in bibliography]}

@@ -23,16 +23,16 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from . import __version__
+from .. import __version__
+from ..content.config import Config
+from ..content.markup import MarkupLimitError, inline_html, markdown_html
+from ..content.select import Selection
+from ..core.errors import ContentError, TemplateError
+from ..core.models import Block, Brief, Citation, Content, Origin, Source, relpath
+from ..evidence.conflicts import Finding, notes_by_block
+from ..theme.templates import ENTRY, TemplateChain, code_at, syntax_error, template_frame
 from .charts import NOT_DRAWN, chart_url
-from .config import Config
-from .conflicts import Finding, notes_by_block
 from .csl import Formatted, find_pandoc, format_citations
-from .errors import ContentError, TemplateError
-from .markup import MarkupLimitError, inline_html, markdown_html
-from .models import Block, Brief, Citation, Content, Origin, Source, relpath
-from .select import Selection
-from .templates import ENTRY, TemplateChain, code_at, syntax_error, template_frame
 
 _PLACEHOLDER = re.compile(r'<bs-cite n="(\d+)"></bs-cite>')
 _NOTES = "<bs-notes></bs-notes>"

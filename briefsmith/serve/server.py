@@ -33,11 +33,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..builder.freshness import snapshot
+from ..core.errors import BriefsmithError, OutputError
+from ..core.files import remove_stale_temp, signals_deferred
+from ..core.models import Origin
+from ..core.paths import open_inside
+from ..formats.pdf import render_pdf
+from ..pipeline import BuildRequest, build, load_project
 from . import preview
-from .errors import BriefsmithError, OutputError
-from .freshness import snapshot
-from .output import remove_stale_temp, signals_deferred
-from .paths import open_inside
 
 HOST = "127.0.0.1"
 POLL_SECONDS = 0.1
@@ -69,7 +72,6 @@ def _worker_main(conn: Connection, server_end: Connection, root: Path, out_dir: 
     # ignored". Expected here, several times a minute: those are not shown (the render
     # processes inherit this hook); anything else still is.
     sys.unraisablehook = _unraisable
-    from .pipeline import BuildRequest, build
 
     started = time.perf_counter()
     _warm_up(out_dir)
@@ -110,8 +112,6 @@ def _unraisable(info: Any) -> None:
 def _warm_up(out_dir: Path) -> None:
     """One tiny render, so that WeasyPrint, its fonts and fontconfig are loaded here and every
     render process the build forks from here starts with them."""
-    from .models import Origin
-    from .pdf import render_pdf
 
     with contextlib.suppress(BriefsmithError):  # fonts missing: the build reports it, located
         render_pdf("<!DOCTYPE html><html lang=\"en\"><title>warm-up</title><p>Warm-up</p>",
@@ -359,7 +359,6 @@ class PreviewServer(ThreadingHTTPServer):
     def listing(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
         """Briefs and their audiences, loaded when the project changed since the last look;
         while the project does not load, the last listing that did."""
-        from .pipeline import load_project
 
         snap = snapshot(self.root, self.out_dir, self.override)
         with self._index_lock:
@@ -495,7 +494,6 @@ def serve(root: Path, override: Path | None, port: int, audience: str | None,
           log: Log | None = None) -> None:
     """Serve until Ctrl-C or SIGTERM (raised here as KeyboardInterrupt, as the CLI does for
     every command); the worker, the threads and the socket are all gone when this returns."""
-    from . import pipeline  # noqa: F401 (imported before the fork: the worker starts warm)
 
     out_dir = (root / "output").resolve()
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))

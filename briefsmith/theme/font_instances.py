@@ -27,13 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .fonts import FONTS_DIR
+from ..core.paths import PACKAGE_ASSETS
 
 if TYPE_CHECKING:
     from fontTools.ttLib import TTFont
 
 # Bump when the way instances are made changes but the table below does not (2: the source's
 # timestamp, not the time of making).
+FONTS_DIR = PACKAGE_ASSETS / "fonts"  # the vendored variable fonts
 FORMAT = 2
 CACHE_ENV = "BRIEFSMITH_FONT_CACHE"  # a folder for the cache when the environment's is read-only
 

@@ -24,15 +24,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .errors import ContentError, printable
-from .models import Block, Content, Origin
+from ..core.errors import ContentError, printable
+from ..core.models import Block, Content, Origin
+from . import font_instances
+from .font_instances import FONTS_DIR
 
-FONTS_DIR = Path(__file__).parent / "assets" / "fonts"
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 _NOTO = Path("/usr/share/fonts/truetype/noto")  # fonts-noto-core
 _NOTO_CJK = Path("/usr/share/fonts/opentype/noto")  # fonts-noto-cjk
 SETUP_HINT = "run `make briefs` to set up"
-FONTCONFIG_HINT = "to the project fontconfig (briefsmith/fonts.py)"
+FONTCONFIG_HINT = "to the project fontconfig (briefsmith/theme/fonts.py)"
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,6 @@ def fontconfig_file() -> Path:
     our own. The folder's name is a hash of the instances' folder and every file's path, size
     and modification time: a changed font gets a new folder and so a fresh fontconfig cache,
     never a stale one."""
-    from . import font_instances
-
     static = font_instances.ensure()
     files = font_files()
     fallback = files[len(vendored_files()):]

@@ -24,13 +24,12 @@ import jinja2
 import jinja2.meta
 from jinja2 import nodes
 
+from ..core.errors import BriefsmithError, TemplateError, frames, printable
+from ..core.models import Origin, relpath
+from ..core.paths import PACKAGE_ASSETS, decode_utf8, inside, read_inside
 from .compiled import COMPILED
-from .errors import BriefsmithError, TemplateError, frames, printable
-from .load import decode_utf8
-from .models import Origin, relpath
-from .paths import inside, read_inside
 
-BUILTIN = Path(__file__).parent / "assets" / "templates"
+BUILTIN = PACKAGE_ASSETS / "templates"
 BASE = "_base"
 ENTRY = "brief.html.j2"
 MAX_ASSET_BYTES = 2_000_000

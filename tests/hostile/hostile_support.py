@@ -20,7 +20,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
 
-from briefsmith.output import LOCK_NAME
+from briefsmith.core.files import LOCK_NAME
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from briefsmith import parallel
+from briefsmith.builder import parallel
 
 from .hostile_support import (
     BRIEF_AT,

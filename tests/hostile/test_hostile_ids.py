@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from briefsmith.errors import printable
+from briefsmith.core.errors import printable
 
 from .hostile_support import (
     BLOCKS,

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from briefsmith.output import LOCK_NAME
+from briefsmith.core.files import LOCK_NAME
 
 from .hostile_support import REPO, digest, edit, problem_lines, write
 
@@ -178,7 +178,8 @@ def test_second_build_while_one_holds_the_lock_is_refused(hproject: Path, cli,
     out = hproject / "output"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time\nfrom pathlib import Path\nfrom briefsmith.output import build_lock\n"
+         "import sys, time\nfrom pathlib import Path\n"
+         "from briefsmith.core.files import build_lock\n"
          "with build_lock(Path(sys.argv[1])):\n    print('locked', flush=True)\n"
          "    time.sleep(120)\n", str(out)],
         cwd=REPO, env=guarded_env, stdout=subprocess.PIPE, text=True)

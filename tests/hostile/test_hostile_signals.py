@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from briefsmith.cli import Progress
-from briefsmith.output import recording_writes, write_all
+from briefsmith.core.files import recording_writes, write_all
 
 from .hostile_support import REPO, add_to_template, digest, problem_lines, refused
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from briefsmith import parallel
+from briefsmith.builder import parallel
 
 from .hostile_support import add_to_template, digest, problem_lines
 
@@ -25,7 +25,7 @@ def _fails(cli, root: Path) -> list[str]:
     ("{% if %}", "template syntax error: Expected an expression, got 'end of statement block'"),
     ("{{ nope.title }}", "undefined variable: 'nope' is undefined"),
     ("{{ brief.no_such_field }}",
-     "undefined variable: 'briefsmith.render.BriefView object' has no attribute "
+     "undefined variable: 'briefsmith.render.html.BriefView object' has no attribute "
      "'no_such_field'"),
     ("{{ 1/0 }}", "harbour (ngo): the template raised ZeroDivisionError: division by zero: "
                   "fix the template at this line"),
