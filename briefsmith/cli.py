@@ -10,17 +10,19 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
-from .core.errors import BriefsmithError, Collector, ContentError, Problems
-from .core.files import recording_writes, remove_stale_temp, signals_deferred, write_all
+from .builder.request import BuildRequest, BuildResult
+from .core.errors import BriefsmithError, BriefsmithWarning, Collector, ContentError, Problems
+from .core.files import recording_writes, write_all
+from .core.formats import FORMATS
 from .core.models import relpath
+from .run import run_build
 
-FORMATS = ("pdf", "html", "docx")  # kept here, not imported: the no-op path imports no pipeline
 # The options that come before the command, and whether each takes a value: everything else
 # that starts with "-" before a command is an option of `build`, the default command.
 GLOBAL_OPTIONS = {"--project": True, "--templates": True, "--version": False, "--help": False,
@@ -297,9 +299,9 @@ def _run(root: Path, override: Path | None, args: argparse.Namespace,
     return _build(root, override, args, progress)
 
 
-def _warn(lines: list[str] | tuple[str, ...]) -> None:
-    for line in lines:
-        print(line, file=sys.stderr)
+def _warn(warnings: Iterable[BriefsmithWarning]) -> None:
+    for warning in warnings:
+        print(warning, file=sys.stderr)
 
 
 def _check(root: Path, override: Path | None, strict: bool = False) -> int:
@@ -529,52 +531,26 @@ def _merge_manifests(root: Path, args: argparse.Namespace) -> int:
 
 def _build(root: Path, override: Path | None, args: argparse.Namespace,
            progress: Progress | None = None) -> int:
-    import json
-
-    # lazy: a no-op build imports core/ alone
-    from .builder.freshness import Digests
-    from .builder.manifest import Manifest
-
     started = time.perf_counter()
-    wanted = _formats(args.format)
-    shard = _shard(args.shard)
     if args.jobs is not None and args.jobs < 1:
         raise ContentError(f"-j {args.jobs} is not valid: give 1 or more")
     out_dir = (args.out or root / "output").resolve()
     report = None if args.report is None else Path(args.report or out_dir / "CHANGES.md")
-    key = json.dumps({"briefs": sorted(args.briefs), "audience": args.audience,
-                      "formats": wanted, "shard": shard,
-                      "templates": str(override) if override else None}, sort_keys=True)
-    digests = Digests(root, out_dir, [override] if override else [])
-    manifest = Manifest.read(out_dir)
-    current = None if args.force or report is not None or args.explain else (
-        manifest.run_is_noop(digests, key))
-    if current is not None:
-        # Every output of this command is current by its own record of the files it was made
-        # from, and nothing `check` reads has changed: no YAML is parsed and the renderer is
-        # never imported.
-        digests.save()
-        print(f"built 0, skipped {len(current)}, failed 0 in "
-              f"{time.perf_counter() - started:.2f} s (nothing changed)")
-        return 0
-    # lazy: a no-op build imports core/ alone
-    from .pipeline import BuildRequest, build
-
-    request = BuildRequest(args.briefs or None, args.audience, wanted, args.jobs, override,
-                           args.force, shard, key)
+    request = BuildRequest(args.briefs or None, args.audience, tuple(_formats(args.format)),
+                           args.jobs, override, args.force, _shard(args.shard))
+    request.run_key = request.key()
     progress = progress or Progress()
     try:
-        result = build(root, out_dir, request, progress)
+        result = run_build(root, out_dir, request, progress,
+                           noop_allowed=report is None and not args.explain)
     except BriefsmithError as exc:
         if report is not None:
             _write_report(root, override, report, None, exc)
         raise
-    except KeyboardInterrupt:
-        # A render worker stopped between writing a citation cache entry and renaming it
-        # leaves `<hash>.<pid>.tmp`; its process is gone now, so this removes it.
-        with signals_deferred():
-            remove_stale_temp(out_dir)
-        raise
+    if result.noop:
+        print(f"built 0, skipped {len(result.skipped)}, failed 0 in "
+              f"{time.perf_counter() - started:.2f} s (nothing changed)")
+        return 0
     progress.release()
     _warn(result.warnings)
     for output in result.outputs:
@@ -591,7 +567,7 @@ def _build(root: Path, override: Path | None, args: argparse.Namespace,
     return 0
 
 
-def _write_report(root: Path, override: Path | None, path: Path, result: object,
+def _write_report(root: Path, override: Path | None, path: Path, result: BuildResult | None,
                   error: BriefsmithError | None) -> None:
     import datetime as dt
 
@@ -604,7 +580,7 @@ def _write_report(root: Path, override: Path | None, path: Path, result: object,
         project = load_project(root, override)
     except BriefsmithError:
         project = None
-    write_report(path, render_report(result, errors, project, dt.date.today()))  # type: ignore[arg-type]
+    write_report(path, render_report(result, errors, project, dt.date.today()))
 
 
 def _serve(root: Path, override: Path | None, args: argparse.Namespace) -> int:

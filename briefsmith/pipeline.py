@@ -13,31 +13,32 @@ from pathlib import Path
 from typing import Any
 
 from .builder import rebuild
-from .builder.checks import OutputChecks, check, check_task, review
+from .builder.checks import OutputChecks, check, check_task
 from .builder.freshness import Digests
 from .builder.manifest import MANIFEST, Manifest
 from .builder.parallel import Workers, gather
-from .builder.rebuild import BuildRequest, BuildResult, fingerprint, output_reads, project_reads
-from .content.select import Selection, plan, select, unlisted_audiences
-from .core.errors import Problems
+from .builder.rebuild import project_reads
+from .builder.request import BuildRequest, BuildResult
+from .content.select import Selection, plan, select
+from .core.errors import BriefsmithWarning, Problems
 from .core.files import build_lock, write_all
+from .core.formats import FORMATS
 from .core.models import relpath
 from .evidence.contracts import page_budget_error
 from .evidence.verify import Project, load_and_verify, load_project
 from .formats import pdf
 from .formats.docx import render_docx
-from .formats.outputs import FORMATS, Output, output_path
+from .formats.outputs import Output, output_path
 from .render.csl import find_style
 from .render.html import render_html
 from .theme.compiled import COMPILED
 
-__all__ = ["FORMATS", "BuildRequest", "BuildResult", "Output", "Project", "build", "check",
-           "fingerprint", "load_and_verify", "load_project", "output_path", "output_reads",
-           "plan", "project_reads", "render_one", "review", "unlisted_audiences"]
+__all__ = ["BuildRequest", "BuildResult", "Project", "build", "check", "load_and_verify",
+           "load_project", "plan", "render_one"]
 
 
 def render_one(project: Project, selection: Selection, formats: tuple[str, ...],
-               cache_dir: Path | None) -> tuple[list[Output], list[str]]:
+               cache_dir: Path | None) -> tuple[list[Output], list[BriefsmithWarning]]:
     """One brief for one audience, each format: its HTML, then (for PDF and Word) its bytes."""
     brief, audience = selection.brief, selection.audience
     templates = project.chain(brief, audience)
@@ -47,9 +48,9 @@ def render_one(project: Project, selection: Selection, formats: tuple[str, ...],
         html = render_html(selection, fmt, templates, project.content, project.config, style,
                            cache_dir)
         data, pages = html.encode("utf-8"), None
-        if fmt == "docx":
+        if FORMATS[fmt].renderer == "pandoc":
             data = render_docx(html, selection, templates, project.config, cache_dir)
-        elif fmt == "pdf":
+        elif FORMATS[fmt].renderer == "weasyprint":
             data, log, pages = pdf.render_pdf(html, templates.folders[0],
                                               (*templates.folders, project.root / "content"),
                                               identifier=f"{brief.id}/{audience.name}",
@@ -77,8 +78,7 @@ def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
     """Check, render what changed in worker processes (check's own renders beside them), then
     write it all or nothing, once everything has passed."""
     request, started = request or BuildRequest(), time.perf_counter()
-    # Hashed before anything is loaded: a file saved during the build then differs from its
-    # record, and the next build renders it again instead of trusting the older render.
+    # Hashed before loading: a file saved meanwhile differs from its record, so is built again.
     digests = Digests(root, out_dir, [p for p in (request.override,) if p])
     project_reads(None, root, digests, request.override)  # remembered by `digests`
     project = load_project(root, request.override)

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "briefsmith"
 
 # Lowest first: each wing may import the ones before it, never the ones after.
 WINGS = ("core", "theme", "content", "evidence", "intake", "render", "formats", "builder",
-         "pipeline", "serve", "cli")
+         "pipeline", "run", "serve", "cli")
 
 
 @dataclass(frozen=True)
@@ -179,4 +179,4 @@ def test_the_check_fails_on_a_circle(tmp_path: Path) -> None:
     errors = copy / "core" / "errors.py"
     errors.write_text(errors.read_text(encoding="utf-8") + "\nfrom . import files\n",
                       encoding="utf-8")
-    assert ["core.errors", "core.files"] in cycles(all_imports(copy))
+    assert any({"core.errors", "core.files"} <= set(group) for group in cycles(all_imports(copy)))

@@ -118,14 +118,21 @@ def test_fidelity_findings_are_cached_per_block_and_redone_when_a_source_changes
     drift = [line for line in first.err_lines if "number not in its passages" in line]
     assert len(drift) == 1 and drift[0].startswith("content/blocks/harbour.yaml:3:")
     data = json.loads((project / FINDINGS).read_text(encoding="utf-8"))
-    assert sorted(data["entries"].values()) == [[], [], [], drift]  # one entry per block
-    # The next check reads the cache: a line planted in it by hand is what it prints.
-    planted = {k: (["planted finding"] if v else v) for k, v in data["entries"].items()}
+    entries = sorted(data["entries"].values(), key=len)
+    assert entries[:3] == [[], [], []]  # one entry per block, a warning as its parts
+    [kept] = entries[3]
+    assert kept["kind"] == "fidelity" and (kept["file"], kept["line"]) == (
+        "content/blocks/harbour.yaml", 3)
+    assert f"{kept['file']}:{kept['line']}:{kept['column']}: warning: {kept['message']}" == drift[0]
+    # The next check reads the cache: a finding planted in it by hand is what it prints.
+    plant = {"file": "briefs/x.yaml", "line": 2, "column": 0, "kind": "fidelity",
+             "message": "planted finding"}
+    planted = {k: ([plant] if v else v) for k, v in data["entries"].items()}
     (project / FINDINGS).write_text(json.dumps({"format": 1, "entries": planted}),
                                     encoding="utf-8")
-    assert "planted finding" in cli(project, "check").err_lines
+    assert "briefs/x.yaml:2: warning: planted finding" in cli(project, "check").err_lines
     # A changed source (here one more paragraph) changes every key of the blocks citing it.
     edit(project, SOURCE_TEXT, "Harbour Report", "Harbour Report\n\nAnnual edition")
     again = cli(project, "check")
-    assert "planted finding" not in again.err_lines
+    assert "briefs/x.yaml:2: warning: planted finding" not in again.err_lines
     assert [line for line in again.err_lines if "number not in its passages" in line] == drift

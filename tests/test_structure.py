@@ -32,11 +32,12 @@ def test_pipeline_is_the_stages_and_each_stage_says_what_goes_in_and_out() -> No
         assert doc is not None and "In:" in doc and "Out:" in doc, name
 
 
-def test_the_public_names_are_still_importable_from_the_pipeline() -> None:
-    for name in ["build", "BuildRequest", "BuildResult", "check", "load_project",
-                 "load_and_verify", "plan", "render_one", "Project", "Output", "FORMATS",
-                 "output_path", "fingerprint", "output_reads", "project_reads", "review",
-                 "unlisted_audiences"]:
+def test_the_public_names_are_importable_from_the_pipeline() -> None:
+    """What the benchmark and callers outside the package use; the rest is in its wing."""
+    assert sorted(pipeline.__all__) == sorted([
+        "build", "BuildRequest", "BuildResult", "check", "load_project", "load_and_verify",
+        "plan", "render_one", "Project"])
+    for name in pipeline.__all__:
         assert hasattr(pipeline, name), name
 
 

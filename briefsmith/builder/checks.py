@@ -14,19 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from ..content.select import Selection, select, unlisted_audiences
-from ..core.errors import BriefsmithError, Collector, ContentError, Problems
+from ..content.select import Selection, select
+from ..core.errors import BriefsmithError, BriefsmithWarning, Collector, ContentError, Problems
+from ..core.formats import FORMATS
+from ..core.models import Content, Origin
 from ..evidence.conflicts import review_warnings
 from ..evidence.contracts import contract_findings
 from ..evidence.fidelity import compare_blocks, fidelity_warnings, uncompared
 from ..evidence.quotecache import CACHE_DIR, FindingCache, QuoteCache
 from ..evidence.verify import Project, load_project
-from ..formats.outputs import FORMATS
 from ..render.csl import find_style
 from ..render.html import dry_render
 from ..theme.compiled import COMPILED
 from ..theme.fonts import uncovered_characters
-from ..theme.templates import chain_for, compile_errors, template_trees
+from ..theme.templates import BUILTIN, chain_for, compile_errors, template_trees
 from .parallel import Workers
 
 
@@ -90,13 +91,13 @@ class OutputChecks:
         self.findings = FindingCache(project.root)
         left = uncompared(content, self.findings)
         self.tasks: list[tuple[Selection, tuple[str, ...]] | Compare] = [
-            *((s, FORMATS) for s in self.selections),
+            *((s, tuple(FORMATS)) for s in self.selections),
             *(Compare(tuple(left[i:i + COMPARE_CHUNK]))
               for i in range(0, len(left), COMPARE_CHUNK))]
         self.labels = [*(f"{s.brief.id} ({s.audience.name})" for s in self.selections),
                        *(f"fidelity of {len(t.blocks)} blocks from '{t.blocks[0]}'"
                          for t in self.tasks if isinstance(t, Compare))]
-        self.compared: dict[str, list[str]] = {}
+        self.compared: dict[str, list[BriefsmithWarning]] = {}
         self.compiled = False
 
     def compile(self) -> None:
@@ -125,7 +126,7 @@ class OutputChecks:
             elif isinstance(outcome, BriefsmithError):
                 self.found.append(outcome.at(selection.brief.origin) if selection else outcome)
             elif selection is None:  # a Compare's lines, by block id
-                self.compared.update(cast("dict[str, list[str]]", outcome))
+                self.compared.update(cast("dict[str, list[BriefsmithWarning]]", outcome))
             else:
                 key = (selection.brief.id, selection.audience.name)
                 self.project.pages[key] = str(outcome)
@@ -140,7 +141,7 @@ class OutputChecks:
         self.errors.raise_if_any()
         self.project.review.extend(review(self.project, self.findings, self.compared))
 
-    def warnings(self, all_audiences: bool) -> list[str]:
+    def warnings(self, all_audiences: bool) -> list[BriefsmithWarning]:
         """The project's warnings for a build, once `finish` passed: with `all_audiences`, also
         the audience folders no brief lists (built only when a brief does)."""
         content = self.project.content
@@ -165,7 +166,8 @@ class OutputChecks:
 
 
 def review(project: Project, findings: FindingCache | None = None,
-           compared: dict[str, list[str]] | None = None) -> list[str]:
+           compared: dict[str, list[BriefsmithWarning]] | None = None
+           ) -> list[BriefsmithWarning]:
     """Every editorial check, in a stable order; each returns located warning lines.
     `findings`: the fidelity cache to read (and fill); by default one that is only read.
     `compared`: fidelity lines a worker worked out (OutputChecks)."""
@@ -174,3 +176,15 @@ def review(project: Project, findings: FindingCache | None = None,
     return [*fidelity,
             *review_warnings(project.content),  # sources that differ, unresolved
             *contract_findings(project)]  # what each audience promises its readers
+
+
+def unlisted_audiences(content: Content) -> list[BriefsmithWarning]:
+    """A warning for each audience folder of the project that no brief lists: made for a
+    reason, and never built without a word."""
+    listed = {name for brief in content.briefs.values() for name in brief.audiences}
+    return [BriefsmithWarning(Origin(aud.origin.path), f"no brief lists audience '{name}', so it "
+                              f"is never built: add {name} to the audiences: list of a brief "
+                              "in briefs/", "audience")
+            for name, aud in sorted(content.audiences.items())
+            if name not in listed
+            and not aud.template_dir.resolve().is_relative_to(BUILTIN.resolve())]

@@ -29,6 +29,7 @@ from ..render.csl import find_style
 from ..theme.templates import BUILTIN, template_inputs
 from .freshness import Digests
 from .manifest import Manifest, changed_parts
+from .request import BuildRequest, Change
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,6 @@ class Task:
     @property
     def label(self) -> str:
         return f"{self.selection.brief.id} ({self.selection.audience.name})"
-
-
-@dataclass
-class Change:
-    """Why an output was rebuilt: which of its inputs differ from the previous build's."""
-
-    path: str
-    reasons: list[str]
 
 
 @dataclass
@@ -94,32 +87,6 @@ class Schedule:
     labels: list[str]
     renders: list[int]  # the position of each of the plan's tasks, in order
     extra: list[int]
-
-
-@dataclass
-class BuildRequest:
-    """What a build is asked for: `pipeline.build` takes one."""
-
-    briefs: list[str] | None = None
-    audience: str | None = None
-    formats: tuple[str, ...] = ("pdf", "html")  # the CLI's default: docx when asked for
-    jobs: int | None = None
-    override: Path | None = None
-    force: bool = False
-    shard: tuple[int, int] | None = None
-    run_key: str | None = None  # identifies the command line, for the no-op fast path
-
-
-@dataclass
-class BuildResult:
-    """What a build did: `pipeline.build` returns one."""
-
-    outputs: list[Output] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    failed: int = 0
-    seconds: float = 0.0
 
 
 def fingerprint(project: Project, selection: Selection, digests: Digests,

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..core.errors import BriefsmithError, CitationError
 from ..core.files import write_atomic
 from ..evidence.verify import Project
-from .rebuild import BuildResult
+from .request import BuildResult
 
 
 def render_report(result: BuildResult | None, errors: list[BriefsmithError],

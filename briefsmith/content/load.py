@@ -39,7 +39,7 @@ try:  # libyaml scans and parses in C, about ten times faster than PyYAML's own 
 except ImportError:  # PyYAML built without libyaml: the pure-Python loader does everything
     _LibyamlParser = None  # type: ignore[misc, assignment]
 
-from ..core.errors import Collector, ContentError, printable
+from ..core.errors import BriefsmithWarning, Collector, ContentError, printable
 from ..core.models import Origin
 from ..core.models import relpath as relpath  # re-exported: it moved to the models
 from ..core.paths import OutsideProject, decode_utf8, read_inside
@@ -415,10 +415,10 @@ class _Converter:
 EMPTY = "the file is empty"
 
 
-def empty_file_warning(rel: str) -> str:
+def empty_file_warning(rel: str) -> BriefsmithWarning:
     """An empty file is most often a file whose content was lost or never written: say so,
     rather than quietly treating it as having nothing to contribute."""
-    return f"{rel}: warning: {EMPTY}: add content or delete it"
+    return BriefsmithWarning(Origin(rel), f"{EMPTY}: add content or delete it", "empty-file")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from ..core.errors import BriefsmithError, Collector, ContentError, Problems
+from ..core.errors import BriefsmithError, BriefsmithWarning, Collector, ContentError, Problems
 from ..core.models import Audience, Block, Brief, Content, Origin, Source, relpath
 from ..core.paths import read_inside
 from .claims import load_resolutions
@@ -83,7 +83,8 @@ def _brief(path: Path, root: Path, audiences: dict[str, Audience],
 
 
 def _blocks(path: Path, root: Path, audiences: dict[str, Audience], errors: Collector,
-            sources: list[str], declared: set[str], warnings: list[str]) -> list[Block]:
+            sources: list[str], declared: set[str],
+            warnings: list[BriefsmithWarning]) -> list[Block]:
     return load_blocks(load_document(path, root), relpath(path, root), audiences, errors,
                        sources=sources, declared=declared, warnings=warnings)
 
@@ -145,7 +146,7 @@ def load_content(root: Path, trees: tuple[Path, ...] | None = None, *,
                    resolutions=resolutions)
 
 
-def _empty_config_warning(root: Path) -> list[str]:
+def _empty_config_warning(root: Path) -> list[BriefsmithWarning]:
     """An empty briefsmith.yaml means the defaults, which is fine, but it is more often a house
     style that was lost than one never written: warn, as for any empty content file."""
     path = root / CONFIG_NAME

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from ..core.errors import Collector, ContentError
 from ..core.models import Audience, Block, Brief, Content, Section
-from ..theme.templates import BUILTIN
 
 
 @dataclass(frozen=True)
@@ -98,14 +97,3 @@ def plan(content: Content, brief_ids: list[str] | None,
             if audience is None or name == audience:
                 pairs.append((brief, content.audiences[name]))
     return pairs
-
-
-def unlisted_audiences(content: Content) -> list[str]:
-    """A warning for each audience folder of the project that no brief lists: made for a
-    reason, and never built without a word."""
-    listed = {name for brief in content.briefs.values() for name in brief.audiences}
-    return [f"{aud.origin.path}: warning: no brief lists audience '{name}', so it is never "
-            f"built: add {name} to the audiences: list of a brief in briefs/"
-            for name, aud in sorted(content.audiences.items())
-            if name not in listed
-            and not aud.template_dir.resolve().is_relative_to(BUILTIN.resolve())]

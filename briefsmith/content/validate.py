@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
-from ..core.errors import Collector, ContentError, printable
+from ..core.errors import BriefsmithWarning, Collector, ContentError, printable
 from ..core.models import (
     BLOCK_TYPES,
     SOURCE_KINDS,
@@ -235,7 +235,7 @@ def _cites(f: Fields, block_id: str, errors: Collector, *, required: bool,
 def load_blocks(doc: Document, rel: str, audiences: Iterable[str], errors: Collector, *,
                 sources: Collection[str] | None = None,
                 declared: set[str] | None = None,
-                warnings: list[str] | None = None) -> list[Block]:
+                warnings: list[BriefsmithWarning] | None = None) -> list[Block]:
     """The valid blocks of one file. `sources`: source ids a cite may name (None: not checked).
     `declared` collects every well-formed block id, valid block or not, so that a brief using an
     invalid block is not reported a second time as using an unknown one. `warnings` receives
@@ -538,17 +538,18 @@ def cross_check(blocks: dict[str, Block], declared: set[str] | None,
                 seen[ref.id] = ref.origin
 
 
-def metadata_warnings(sources: dict[str, Source]) -> list[str]:
+def metadata_warnings(sources: dict[str, Source]) -> list[BriefsmithWarning]:
     return [
-        f"{src.origin.path}: warning: source '{src.id}' does not state its "
-        f"{', '.join(src.missing)}; the brief will show 'not stated'"
+        BriefsmithWarning(Origin(src.origin.path), f"source '{src.id}' does not state its "
+                          f"{', '.join(src.missing)}; the brief will show 'not stated'",
+                          "metadata")
         for src in sources.values() if src.missing
     ]
 
 
 def check_viewpoints(sources: dict[str, Source], blocks: dict[str, Block],
                      perspectives: tuple[tuple[str, str], ...], declared_at: Origin | None,
-                     errors: Collector, warnings: list[str] | None = None) -> None:
+                     errors: Collector, warnings: list[BriefsmithWarning] | None = None) -> None:
     """Every `viewpoint:` names a declared perspective; with a list declared, every source names
     one (a block may leave its own out and take its sources'). With no list declared, any id is
     accepted: a project starts counting before it settles its list.
@@ -574,8 +575,9 @@ def check_viewpoints(sources: dict[str, Source], blocks: dict[str, Block],
             needed = "write how the source sees the question in your own words as 'perspective:'"
             if citing is None:
                 if warnings is not None:
-                    warnings.append(f"{src.origin.path}: warning: source '{src.id}' has no "
-                                    f"'perspective' yet: {needed} before a block cites it")
+                    warnings.append(BriefsmithWarning(
+                        Origin(src.origin.path), f"source '{src.id}' has no 'perspective' yet: "
+                        f"{needed} before a block cites it", "source"))
             else:
                 errors.add(ContentError(f"source '{src.id}' is cited by block '{citing.id}' "
                                         f"({citing.origin}) but has no 'perspective': {needed}",
@@ -583,9 +585,10 @@ def check_viewpoints(sources: dict[str, Source], blocks: dict[str, Block],
         if src.viewpoint is None:
             if ids and citing is None:
                 if warnings is not None:
-                    warnings.append(f"{src.origin.path}: warning: source '{src.id}' has no "
-                                    "'viewpoint' yet: add 'viewpoint: <id>' (one of: "
-                                    f"{', '.join(ids)}) before a block cites it")
+                    warnings.append(BriefsmithWarning(
+                        Origin(src.origin.path), f"source '{src.id}' has no 'viewpoint' yet: add "
+                        f"'viewpoint: <id>' (one of: {', '.join(ids)}) before a block cites it",
+                        "source"))
             elif ids:
                 errors.add(ContentError(
                     f"source '{src.id}' has no 'viewpoint': briefsmith.yaml declares the "

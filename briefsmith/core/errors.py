@@ -1,17 +1,21 @@
-"""The small family of errors Briefsmith raises; the CLI is the only place that catches them.
+"""The small family of errors Briefsmith raises (the CLI is the only place that catches them),
+and the one kind of warning every stage returns.
 
-Every error carries the place (file, line, column) it is about, so its one-line message reads
-`path:line:col: what is wrong and what to do`.
+Every error and warning carries the place (file, line, column) it is about, so its one-line
+message reads `path:line:col: what is wrong and what to do`. A warning is data, not a string:
+the command line, the live preview and the JSON outputs print the same three parts.
 """
 
 from __future__ import annotations
 
 import traceback
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
-from .models import Origin
+from .origin import Origin
 
 
 def printable(text: str, limit: int = 160) -> str:
@@ -33,6 +37,50 @@ def frames(tb: TracebackType | None) -> list[tuple[str, int]]:
     """(file, line) of every frame of a traceback, outermost first: the one walk over a
     traceback, for the template line an error is at and for where an unexpected one began."""
     return [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(tb)]
+
+
+# What a warning is about, so that a reader (or a tool) can sort and filter them.
+WARNING_KINDS = (
+    "metadata",  # a source does not state its author, outlet, date, URL or title
+    "source",  # a source no block cites yet lacks its perspective or viewpoint
+    "empty-file",  # a content file holds nothing
+    "audience",  # an audience folder no brief lists
+    "template",  # an override names a block its parent no longer has
+    "renderer",  # what the PDF renderer logged that is not an error
+    "encoding",  # how a saved page's bytes were decoded (ingest)
+    "fidelity",  # prose that says more than, or other than, its passages
+    "conflict",  # sources that differ about one claim, unresolved
+    "resolution",  # a resolution that no longer matches the facts it resolves
+    "contract",  # an audience's promise a brief does not keep
+    "acronym",  # an acronym used before it is defined
+    "reading-level",  # prose harder than the audience's reading level
+)
+
+
+@dataclass(frozen=True)
+class BriefsmithWarning:
+    """A finding that does not stop a build. `message` is what is wrong and what to do, without
+    the place; `kind` is one of WARNING_KINDS."""
+
+    origin: Origin
+    message: str
+    kind: str
+
+    def __post_init__(self) -> None:
+        assert self.kind in WARNING_KINDS, self.kind
+
+    def __str__(self) -> str:
+        return f"{self.origin}: warning: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.origin.path, "line": self.origin.line or None,
+                "column": self.origin.col or None, "kind": self.kind, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BriefsmithWarning:
+        """The inverse of as_dict, for warnings kept in a cache between runs."""
+        origin = Origin(str(data["file"]), int(data["line"] or 0), int(data["column"] or 0))
+        return cls(origin, str(data["message"]), str(data["kind"]))
 
 
 class BriefsmithError(Exception):

@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import BriefsmithWarning
+from .origin import Origin
+
 BLOCK_TYPES = (
     "context",
     "fact",
@@ -57,24 +60,6 @@ def para_locator(*spans: tuple[int, int], words: tuple[str, str] = ("para", "par
     parts = [str(a) if a == b else f"{a}\u2013{b}" for a, b in ordered]
     single = len(ordered) == 1 and ordered[0][0] == ordered[0][1]
     return f"{words[0] if single else words[1]} " + ", ".join(parts)
-
-
-@dataclass(frozen=True, order=True)
-class Origin:
-    """Where a value was written: a project-relative path and 1-based line and column."""
-
-    path: str
-    line: int = 0
-    col: int = 0
-
-    def __str__(self) -> str:
-        # a file name is input too: escape bidi and control characters as messages do
-        path = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in self.path)
-        if self.line <= 0:
-            return path
-        if self.col <= 0:
-            return f"{path}:{self.line}"
-        return f"{path}:{self.line}:{self.col}"
 
 
 @dataclass(frozen=True)
@@ -332,5 +317,5 @@ class Content:
     briefs: dict[str, Brief] = field(default_factory=dict)
     audiences: dict[str, Audience] = field(default_factory=dict)
     citations: dict[str, tuple[Citation, ...]] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[BriefsmithWarning, ...] = ()
     resolutions: tuple[Resolution, ...] = ()  # content/resolutions.yaml

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..content.claims import RESOLUTIONS, compatible, member_key, overlaps, unit_of
+from ..core.errors import BriefsmithWarning
 from ..core.hashing import hash_of
 from ..core.models import Block, Citation, Content, Resolution
 
@@ -307,19 +308,20 @@ def format_json(report: Report) -> str:
     return json.dumps(as_data(report), indent=2, ensure_ascii=False) + "\n"
 
 
-def review_warnings(content: Content) -> list[str]:
+def review_warnings(content: Content) -> list[BriefsmithWarning]:
     """Located warnings for `review()`: each unresolved conflict or unit mismatch, each claim
     fact without a period, each resolution that settles nothing. A change over time is not
     one: it is what the figures say, and the report lists it."""
     report = find_conflicts(content)
-    out: list[str] = []
+    out: list[BriefsmithWarning] = []
     for f in report.unresolved:
         first = f.sides[0].block
         where = first.at("claim")
         if f.kind == "needs-as-of":
-            out.append(f"{where}: warning: block '{first.id}' gives a value for claim "
-                       f"'{f.claim}' but no 'as_of': add the period the figure describes "
-                       "(as_of: \"YYYY\"), so that it can be compared with the others")
+            out.append(BriefsmithWarning(
+                where, f"block '{first.id}' gives a value for claim '{f.claim}' but no "
+                "'as_of': add the period the figure describes (as_of: \"YYYY\"), so that it "
+                "can be compared with the others", "conflict"))
             continue
         says = "; ".join(f"'{s.block.id}' says {s.block.value.written}"  # type: ignore[union-attr]
                          + (f" ({unit_of(s.block.value)})" if f.kind == "unit-mismatch"  # type: ignore[arg-type]
@@ -328,12 +330,14 @@ def review_warnings(content: Content) -> list[str]:
         what = ("sources differ on claim" if f.kind == "conflict"
                 else "different units for claim")
         period = f" as of {f.as_of}" if f.as_of else ""
-        out.append(f"{where}: warning: {what} '{f.claim}'{period}: {says}: prefer one or "
-                   f"accept the difference in {RESOLUTIONS} (see `build.py conflicts`)")
+        out.append(BriefsmithWarning(
+            where, f"{what} '{f.claim}'{period}: {says}: prefer one or accept the difference "
+            f"in {RESOLUTIONS} (see `build.py conflicts`)", "conflict"))
     for r in report.unused:
-        out.append(f"{r.origin}: warning: the resolution for claim '{r.claim}'"
-                   f"{f' as of {r.as_of}' if r.as_of else ''} settles nothing: its facts no "
-                   "longer differ; delete it")
+        out.append(BriefsmithWarning(
+            r.origin, f"the resolution for claim '{r.claim}'"
+            f"{f' as of {r.as_of}' if r.as_of else ''} settles nothing: its facts no longer "
+            "differ; delete it", "resolution"))
     return out
 
 

@@ -23,7 +23,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..content.select import Selection, select
-from ..core.errors import RenderError
+from ..core.errors import BriefsmithWarning, RenderError
 from ..core.models import Block, BlockRef, Brief, Content, Contract, Origin
 from .balance import section_perspectives, voice_blocks
 from .readability import reading_level
@@ -45,11 +45,11 @@ def _refs(brief: Brief) -> list[tuple[BlockRef, str]]:
     return out
 
 
-def contract_findings(project: Project) -> list[str]:
+def contract_findings(project: Project) -> list[BriefsmithWarning]:
     """Every broken contract rule of every brief for each of its audiences, as located warning
     lines. (The page budget is the build's: see `page_budget_error`.)"""
     content = project.content
-    found: list[str] = []
+    found: list[BriefsmithWarning] = []
     for brief in content.briefs.values():
         for name in brief.audiences:
             audience = content.audiences[name]
@@ -66,7 +66,7 @@ def contract_findings(project: Project) -> list[str]:
 
 
 def forbidden_types(content: Content, brief: Brief, audience: str,
-                    contract: Contract) -> list[str]:
+                    contract: Contract) -> list[BriefsmithWarning]:
     """A block of a forbidden type that this audience would be given. `exclude_types` leaves
     such blocks out silently; a forbidden type says the brief should not have put it there."""
     out = []
@@ -74,11 +74,11 @@ def forbidden_types(content: Content, brief: Brief, audience: str,
         block = content.blocks.get(ref.id)
         if block is None or block.type not in contract.forbid_types or not block.suits(audience):
             continue
-        out.append(f"{ref.origin}: warning: brief '{brief.id}' puts {block.type} block "
-                   f"'{block.id}' in {where}, and audience '{audience}' forbids {block.type} "
-                   f"blocks: move it to a brief for another audience, or give the block an "
-                   f"'audiences:' list without {audience} "
-                   f"(rule: {contract.rule('forbid_types')})")
+        out.append(BriefsmithWarning(
+            ref.origin, f"brief '{brief.id}' puts {block.type} block '{block.id}' in {where}, "
+            f"and audience '{audience}' forbids {block.type} blocks: move it to a brief for "
+            f"another audience, or give the block an 'audiences:' list without {audience} "
+            f"(rule: {contract.rule('forbid_types')})", "contract"))
     return out
 
 
@@ -87,7 +87,8 @@ def page_parts(html: str) -> list[str]:
     return list(dict.fromkeys(_ID_ATTR.findall(html)))
 
 
-def missing_parts(project: Project, selection: Selection, contract: Contract) -> list[str]:
+def missing_parts(project: Project, selection: Selection,
+                  contract: Contract) -> list[BriefsmithWarning]:
     """A part is an element of the rendered page (the PDF's HTML) whose id is the part's name:
     `<section id="summary">`, `<nav id="contents">`, `<footer id="disclaimer">`. The contract's
     parts must all be there, in the order it lists them."""
@@ -99,19 +100,21 @@ def missing_parts(project: Project, selection: Selection, contract: Contract) ->
     rule = contract.rule("parts")
     label = f"brief '{brief.id}' for audience '{audience.name}'"
     absent = [p for p in contract.parts if p not in shown]
-    out = [f"{brief.origin}: warning: {label} has no '{part}' part (no element with "
-           f'id="{part}" on its page): the audience promises {", ".join(contract.parts)} '
-           f"(rule: {rule})" for part in absent]
+    out = [BriefsmithWarning(brief.origin, f"{label} has no '{part}' part (no element with "
+                             f'id="{part}" on its page): the audience promises '
+                             f'{", ".join(contract.parts)} (rule: {rule})', "contract")
+           for part in absent]
     present = [p for p in contract.parts if p in shown]
     if present != sorted(present, key=shown.index):
         actual = ", ".join(sorted(present, key=shown.index))
-        out.append(f"{brief.origin}: warning: {label} shows its parts in the order {actual}; "
-                   f"the audience promises {', '.join(contract.parts)} (rule: {rule})")
+        out.append(BriefsmithWarning(
+            brief.origin, f"{label} shows its parts in the order {actual}; the audience "
+            f"promises {', '.join(contract.parts)} (rule: {rule})", "contract"))
     return out
 
 
 def unbalanced_sections(content: Content, selection: Selection, contract: Contract,
-                        config: Config) -> list[str]:
+                        config: Config) -> list[BriefsmithWarning]:
     """A section with positions or quotes shows at least `min_perspectives` perspectives among
     them, or says why not in its `balance_note` (printed under its heading)."""
     least = contract.min_perspectives
@@ -127,12 +130,12 @@ def unbalanced_sections(content: Content, selection: Selection, contract: Contra
         if len(views) >= least:
             continue
         names = ", ".join(labels.get(v, v) for v in views) or "none named"
-        out.append(f"{section.origin}: warning: section '{section.id}' of brief "
-                   f"'{selection.brief.id}' shows {len(views)} "
-                   f"perspective{'' if len(views) == 1 else 's'} ({names}) in its positions "
-                   f"and quotes for audience '{selection.audience.name}', which asks for at "
-                   f"least {least}: add a position from another perspective, or say why in "
-                   f"the section's 'balance_note:' (rule: {contract.rule('balance')})")
+        out.append(BriefsmithWarning(
+            section.origin, f"section '{section.id}' of brief '{selection.brief.id}' shows "
+            f"{len(views)} perspective{'' if len(views) == 1 else 's'} ({names}) in its "
+            f"positions and quotes for audience '{selection.audience.name}', which asks for at "
+            f"least {least}: add a position from another perspective, or say why in the "
+            f"section's 'balance_note:' (rule: {contract.rule('balance')})", "contract"))
     return out
 
 
@@ -142,7 +145,8 @@ def shown_texts(block: Block, audience: str) -> list[str]:
                         block.role, block.actor, block.stance, block.term, block.figure) if v]
 
 
-def undefined_acronyms(selection: Selection, contract: Contract) -> list[str]:
+def undefined_acronyms(selection: Selection,
+                       contract: Contract) -> list[BriefsmithWarning]:
     """Every acronym the reader meets is defined by a term block in the same output (its
     `term` contains it: "NPT", "Treaty on the Non-Proliferation of Nuclear Weapons (NPT)"),
     or is on the contract's allow-list. One finding per acronym, at its first use."""
@@ -152,19 +156,19 @@ def undefined_acronyms(selection: Selection, contract: Contract) -> list[str]:
     defined = {a for b in selection.blocks if b.type == "term"
                for a in ACRONYM.findall(b.term or "")}
     defined |= set(contract.acronyms_allowed)
-    first: dict[str, tuple[str, str]] = {}  # acronym → (where, what)
-    texts: list[tuple[str, str, str]] = [
-        (str(brief.origin), f"the title of brief '{brief.id}'", brief.title),
-        (str(brief.origin), f"the subtitle of brief '{brief.id}'", brief.subtitle or "")]
+    first: dict[str, tuple[Origin, str]] = {}  # acronym → (where, what)
+    texts: list[tuple[Origin, str, str]] = [
+        (brief.origin, f"the title of brief '{brief.id}'", brief.title),
+        (brief.origin, f"the subtitle of brief '{brief.id}'", brief.subtitle or "")]
     for shown in selection.sections:
         section = shown.section
-        texts += [(str(section.origin), f"section '{section.id}'", t)
+        texts += [(section.origin, f"section '{section.id}'", t)
                   for t in (section.title, section.intro, section.balance_note) if t]
     placed: dict[str, Origin] = {}
     for ref, _ in _refs(brief):
         placed.setdefault(ref.id, ref.origin)
     for block in selection.blocks:
-        where = str(placed.get(block.id, brief.origin))
+        where = placed.get(block.id, brief.origin)
         texts += [(where, f"block '{block.id}'", t) for t in shown_texts(block, name)]
     counts: dict[str, int] = {}
     for where, what, text in texts:
@@ -177,25 +181,28 @@ def undefined_acronyms(selection: Selection, contract: Contract) -> list[str]:
     for acronym, (where, what) in first.items():
         more = counts[acronym] - 1
         also = f" (and {more} more time{'' if more == 1 else 's'})" if more else ""
-        out.append(f"{where}: warning: '{acronym}' is used in {what}{also} for audience "
-                   f"'{name}', and no term block in brief '{brief.id}' defines it: add a term "
-                   f"block for {acronym} to the brief, or list it under define_acronyms: "
-                   f"{{allow: [...]}} (rule: {contract.rule('define_acronyms')})")
+        out.append(BriefsmithWarning(
+            where, f"'{acronym}' is used in {what}{also} for audience '{name}', and no term "
+            f"block in brief '{brief.id}' defines it: add a term block for {acronym} to the "
+            f"brief, or list it under define_acronyms: {{allow: [...]}} "
+            f"(rule: {contract.rule('define_acronyms')})", "acronym"))
     return out
 
 
-def reading_level_findings(selection: Selection, contract: Contract) -> list[str]:
+def reading_level_findings(selection: Selection,
+                           contract: Contract) -> list[BriefsmithWarning]:
     if contract.max_grade is None:
         return []
     level = reading_level(selection)
     if level.grade <= contract.max_grade:
         return []
     hardest = ", ".join(f"{b} ({g:.1f})" for b, g, _ in level.hardest)
-    return [f"{selection.brief.origin}: warning: the editor's prose of brief "
-            f"'{selection.brief.id}' for audience '{selection.audience.name}' reads at grade "
-            f"{level.grade:.1f} (Flesch-Kincaid, {level.words:,} words), above the audience's "
-            f"{contract.max_grade:g}: simplify the hardest blocks first: {hardest} "
-            f"(rule: {contract.rule('reading_level')})"]
+    return [BriefsmithWarning(
+        selection.brief.origin, f"the editor's prose of brief '{selection.brief.id}' for "
+        f"audience '{selection.audience.name}' reads at grade {level.grade:.1f} "
+        f"(Flesch-Kincaid, {level.words:,} words), above the audience's "
+        f"{contract.max_grade:g}: simplify the hardest blocks first: {hardest} "
+        f"(rule: {contract.rule('reading_level')})", "reading-level")]
 
 
 def page_budget_error(selection: Selection, pages: int | None) -> RenderError | None:

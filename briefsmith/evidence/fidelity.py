@@ -25,7 +25,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..core.errors import printable
+from ..core.errors import BriefsmithWarning, printable
 from ..core.models import Block, Content, Source, para_locator
 from ..core.vocabulary import (
     HEDGES,
@@ -315,10 +315,11 @@ class Finding:
     advice: str
     field: str = "text"
 
-    def line(self, block: Block) -> str:
-        where = block.at(self.field)
-        return (f"{where}: warning: block '{block.id}' {self.what}: the prose says "
-                f"\"{self.prose}\" but its passages say \"{self.passage}\": {self.advice}")
+    def warning(self, block: Block) -> BriefsmithWarning:
+        return BriefsmithWarning(
+            block.at(self.field), f"block '{block.id}' {self.what}: the prose says "
+            f"\"{self.prose}\" but its passages say \"{self.passage}\": {self.advice}",
+            "fidelity")
 
 
 @dataclass
@@ -779,8 +780,8 @@ def _name_stems(names: tuple[str, ...]) -> frozenset[str]:
                      if w.lower() not in GENERIC | STOPWORDS)
 
 
-def check_block(block: Block, passages: Sequence[Passage]) -> list[str]:
-    """The located warning lines for one block (none when it cites nothing)."""
+def check_block(block: Block, passages: Sequence[Passage]) -> list[BriefsmithWarning]:
+    """The located warnings for one block (none when it cites nothing)."""
     if not passages:
         return []
     exempt = tuple(x for x in (block.actor, block.speaker) if x)
@@ -804,17 +805,17 @@ def check_block(block: Block, passages: Sequence[Passage]) -> list[str]:
                                  excerpt(ev.joined),
                                  "cite a passage that gives this year, or say how you dated it "
                                  "under 'inference'", name))
-    lines = [f.line(block) for f in found]
-    return list(dict.fromkeys(lines))
+    return list(dict.fromkeys(f.warning(block) for f in found))
 
 
 def fidelity_warnings(content: Content, cache: FindingCache | None = None,
-                      compared: Mapping[str, list[str]] | None = None) -> list[str]:
+                      compared: Mapping[str, list[BriefsmithWarning]] | None = None
+                      ) -> list[BriefsmithWarning]:
     """Every block's drift from its verified passages, in block order (issue 9). With a
     cache, a block unchanged since the last check (and its quotes and sources) is not compared
     again (briefsmith/quotecache.py says what the key covers). `compared`: lines already
     worked out elsewhere (check runs `compare_blocks` in its workers), by block id."""
-    out: list[str] = []
+    out: list[BriefsmithWarning] = []
     for block in content.blocks.values():
         citations = content.citations.get(block.id, ())
         key = cache.block_key(block, citations) if cache is not None else None
@@ -834,11 +835,12 @@ def uncompared(content: Content, cache: FindingCache) -> list[str]:
             if cache.get(cache.block_key(block, content.citations.get(block.id, ()))) is None]
 
 
-def compare_blocks(content: Content, ids: Sequence[str]) -> dict[str, list[str]]:
+def compare_blocks(content: Content,
+                   ids: Sequence[str]) -> dict[str, list[BriefsmithWarning]]:
     """check_block for some blocks: the part of `fidelity_warnings` a worker can do."""
     return {block_id: _check_cited(content, content.blocks[block_id]) for block_id in ids}
 
 
-def _check_cited(content: Content, block: Block) -> list[str]:
+def _check_cited(content: Content, block: Block) -> list[BriefsmithWarning]:
     return check_block(block, [Passage.of(c.quote, c.source)
                                for c in content.citations.get(block.id, ())])

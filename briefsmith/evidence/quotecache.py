@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import BriefsmithWarning
 from ..core.hashing import code_version as build_code
 from ..core.models import Block, Citation, Source
 from ..core.paths import OutsideProject, inside, read_inside
@@ -134,7 +135,7 @@ class QuoteCache(_JsonCache):
 
 
 class FindingCache(_JsonCache):
-    """The fidelity check's warning lines for one block, by block_key."""
+    """The fidelity check's warnings for one block, by block_key."""
 
     def __init__(self, root: Path | None) -> None:
         super().__init__(root, FINDINGS_FILE)
@@ -144,7 +145,16 @@ class FindingCache(_JsonCache):
 
     @staticmethod
     def valid(value: Any) -> bool:
-        return isinstance(value, list) and all(isinstance(line, str) for line in value)
+        return isinstance(value, list) and all(
+            isinstance(item, dict) and set(item) == {"file", "line", "column", "kind", "message"}
+            for item in value)
+
+    def get(self, key: str) -> list[BriefsmithWarning] | None:
+        found = super().get(key)
+        return None if found is None else [BriefsmithWarning.from_dict(d) for d in found]
+
+    def put(self, key: str, value: Any) -> None:
+        super().put(key, [w.as_dict() for w in value])
 
     def block_key(self, block: Block, citations: Sequence[Citation]) -> str:
         """Everything check_block reads: the block (its repr holds every field and origin,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..content.config import Config, load_config
 from ..content.read import load_content
+from ..core.errors import BriefsmithWarning
 from ..core.models import Audience, Brief, Content
 from ..theme.templates import TemplateChain, chain_for, template_trees
 from .chart_values import verify_values
@@ -34,7 +35,7 @@ class Project:
     # Editorial findings (`path:line:col: warning: ...`): prose that says more than its
     # passages, unresolved conflicts between sources, unbalanced sections, broken audience
     # contracts. Printed as warnings; `check --strict` fails on them.
-    review: list[str] = field(default_factory=list)
+    review: list[BriefsmithWarning] = field(default_factory=list)
     # The page each (brief id, audience) renders to before citations are filled (the PDF's
     # HTML), as `check` rendered it: the contracts read their parts from it.
     pages: dict[tuple[str, str], str] = field(default_factory=dict)

@@ -11,8 +11,6 @@ from pathlib import Path
 
 from ..content.select import Selection
 
-FORMATS = ("pdf", "html", "docx")  # the CLI keeps its own copy: a no-op build need not import this
-
 
 @dataclass(frozen=True)
 class Output:

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..content.select import Selection
-from ..core.errors import RenderError, printable
+from ..core.errors import BriefsmithWarning, RenderError, printable
 from ..core.models import Origin
 from ..evidence.figures import MAX_DATA_URL, MAX_IMAGE_PIXELS
 from ..theme import fonts
@@ -317,8 +317,9 @@ def log_problems(log: RenderLog, selection: Selection, label: str) -> list[Rende
     return problems
 
 
-def log_warnings(log: RenderLog, selection: Selection, label: str) -> list[str]:
-    return [f"{selection.brief.origin.path}: warning: {label}: renderer: {printable(msg, 300)}"
+def log_warnings(log: RenderLog, selection: Selection, label: str) -> list[BriefsmithWarning]:
+    return [BriefsmithWarning(Origin(selection.brief.origin.path),
+                              f"{label}: renderer: {printable(msg, 300)}", "renderer")
             for msg in log.warnings]
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..content.schema import ID_RE
-from ..core.errors import ContentError, OutputError
+from ..core.errors import BriefsmithWarning, ContentError, OutputError
 from ..core.files import create_new, signals_deferred, write_atomic
 from ..core.models import Origin, relpath
 from ..core.paths import inside
@@ -65,7 +65,7 @@ class Ingested:
     source_id: str
     written: list[Path]
     review: list[str]
-    warnings: list[str]
+    warnings: list[BriefsmithWarning]
     todo: list[str]
     proposals: int = 0
     notes: list[str] = field(default_factory=list)

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.errors import ContentError
+from ..core.errors import BriefsmithWarning, ContentError
 from ..core.models import Origin
 
 # JSON-LD types that describe an article (schema.org's CreativeWork subtypes used for one).
@@ -42,7 +42,7 @@ class Decoded:
 
     html: str
     encoding: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[BriefsmithWarning] = field(default_factory=list)
     location: str | None = None  # the MHTML Snapshot-Content-Location
     saved: str | None = None  # the date the MHTML archive was made (its Date header)
     mhtml: bool = False
@@ -104,17 +104,19 @@ def decode_html(raw: bytes, shown: str, declared: str | None = None) -> Decoded:
             line = raw[:exc.start].count(b"\n") + 1
             if name == "cp1252":
                 return Decoded(raw.decode(name, errors="replace"), name,
-                               [f"{shown}:{line}: warning: bytes that are not {name} ({how}); "
-                                "shown as U+FFFD: check the text"])
+                               [BriefsmithWarning(Origin(shown, line),
+                                                  f"bytes that are not {name} ({how}); shown as "
+                                                  "U+FFFD: check the text", "encoding")])
             break  # a wrong declaration: fall through to UTF-8 and windows-1252
     try:
         return Decoded(raw.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
         return Decoded(raw.decode("cp1252", errors="replace"), "cp1252",
-                       [f"{shown}:{line}: warning: the page declares no charset and is not "
-                        "UTF-8; read as windows-1252 (cp1252): check its quotes, dashes and "
-                        "accented letters"])
+                       [BriefsmithWarning(Origin(shown, line),
+                                          "the page declares no charset and is not UTF-8; read "
+                                          "as windows-1252 (cp1252): check its quotes, dashes "
+                                          "and accented letters", "encoding")])
 
 
 def decode_page(raw: bytes, shown: str) -> Decoded:

@@ -28,6 +28,7 @@ from ..content.config import Config
 from ..content.markup import MarkupLimitError, inline_html, markdown_html
 from ..content.select import Selection
 from ..core.errors import ContentError, TemplateError
+from ..core.formats import FORMATS
 from ..core.models import Block, Brief, Citation, Content, Origin, Source, relpath
 from ..evidence.conflicts import Finding, notes_by_block
 from ..theme.templates import ENTRY, TemplateChain, code_at, syntax_error, template_frame
@@ -333,10 +334,7 @@ def build_context(selection: Selection, citations: dict[str, tuple[Citation, ...
         "glossary": sorted(by_type.get("term", []), key=lambda v: (v.term or "").casefold()),
         "sources": sorted((source_view(s) for s in cited.values()),
                           key=lambda v: v.display_title.casefold()),
-        # Word places its own footnotes and endnotes (briefsmith/docx.py): no notes list
-        "notes_at_end": output_format != "docx" and (
-            audience.notes == "endnotes"
-            or (audience.notes == "footnotes" and output_format == "html")),
+        "notes_at_end": FORMATS[output_format].notes_at_end(audience.notes),
         "generated_by": f"Briefsmith {__version__}",
         "config": ConfigView(config.organisation, config.logo,
                              config.logo_alt or config.organisation, config.paper),
@@ -416,7 +414,8 @@ def dry_render(state: dict[str, Any], task: tuple[Selection, tuple[str, ...]]) -
 def fill_citations(html: str, formatted: Formatted,
                    notes_mode: str, output_format: str) -> str:
     """Second pass: put formatted citations, the notes list and the bibliography in place."""
-    as_footnote = notes_mode == "footnotes" and output_format == "pdf"
+    fmt = FORMATS[output_format]
+    as_footnote = notes_mode == "footnotes" and fmt.page_notes
     counter = iter(range(1, len(formatted.citations) + 1))
     notes: list[str] = []
 
@@ -425,11 +424,11 @@ def fill_citations(html: str, formatted: Formatted,
         text = formatted.citations[k - 1]
         if formatted.style_class != "note" or notes_mode == "in-text":
             return f' <span class="citation">{text}</span>'
-        if output_format == "docx":  # a Word footnote or endnote (briefsmith/docx.py)
+        if fmt.own_notes:  # a Word footnote or endnote (formats/docx.py)
             return f'<span class="bs-docx-note">{text}</span>'
         if as_footnote:
             return f'<span class="footnote">{text}</span>'
-        back = ("" if output_format == "pdf" else
+        back = ("" if not fmt.back_links else
                 f' <a class="note-back" href="#note-ref-{k}" aria-label="Back to text">'
                 "\u21a9\ufe0e</a>")
         notes.append(f'<li id="note-{k}">{text}{back}</li>')

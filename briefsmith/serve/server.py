@@ -34,12 +34,14 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..builder.freshness import snapshot
+from ..builder.request import BuildRequest
 from ..core.errors import BriefsmithError, OutputError
-from ..core.files import remove_stale_temp, signals_deferred
+from ..core.files import signals_deferred
 from ..core.models import Origin
 from ..core.paths import open_inside
 from ..formats.pdf import render_pdf
-from ..pipeline import BuildRequest, build, load_project
+from ..pipeline import load_project
+from ..run import run_build
 from . import preview
 
 HOST = "127.0.0.1"
@@ -89,17 +91,15 @@ def _worker_main(conn: Connection, server_end: Connection, root: Path, out_dir: 
         try:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
             try:
-                result = build(root, out_dir, BuildRequest(audience=audience, formats=formats,
-                                                           override=override))
+                result = run_build(root, out_dir, BuildRequest(
+                    audience=audience, formats=formats, override=override))
             finally:
                 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             reply = ("done", [o.path.as_posix() for o in result.outputs], result.seconds,
                      result.warnings)
         except BriefsmithError as exc:
             reply = ("problems", exc.lines())
-        except KeyboardInterrupt:
-            with signals_deferred():
-                remove_stale_temp(out_dir)  # a citation cache entry cut short
+        except KeyboardInterrupt:  # run_build removed what the build left half-written
             reply = ("cancelled",)
         conn.send(reply)
 

@@ -24,7 +24,7 @@ import jinja2
 import jinja2.meta
 from jinja2 import nodes
 
-from ..core.errors import BriefsmithError, TemplateError, frames, printable
+from ..core.errors import BriefsmithError, BriefsmithWarning, TemplateError, frames, printable
 from ..core.models import Origin, relpath
 from ..core.paths import PACKAGE_ASSETS, decode_utf8, inside, read_inside
 from .compiled import COMPILED
@@ -197,9 +197,9 @@ class TemplateChain:
         tree = self.environment().parse(path.read_text("utf-8"))
         return [b.name for b in tree.find_all(nodes.Block)]
 
-    def stale_overrides(self, name: str = ENTRY) -> list[str]:
+    def stale_overrides(self, name: str = ENTRY) -> list[BriefsmithWarning]:
         """Blocks a template overrides that no template it extends defines any more."""
-        warnings = []
+        warnings: list[BriefsmithWarning] = []
         env = self.environment()
         path = self.winner(name)
         seen: set[Path] = set()
@@ -216,11 +216,11 @@ class TemplateChain:
             ancestors = self._all_blocks(env, parent_path)
             for block in tree.find_all(nodes.Block):
                 if block.name not in ancestors:
-                    warnings.append(
-                        f"{relpath(path, self.root)}:{block.lineno}: warning: block "
-                        f"'{block.name}' overrides nothing in {parent_name} "
+                    warnings.append(BriefsmithWarning(
+                        Origin(relpath(path, self.root), block.lineno),
+                        f"block '{block.name}' overrides nothing in {parent_name} "
                         f"({relpath(parent_path, self.root)}): it is never shown; blocks there: "
-                        f"{', '.join(sorted(ancestors))}")
+                        f"{', '.join(sorted(ancestors))}", "template"))
             path = parent_path
         return warnings
 
