@@ -1,5 +1,5 @@
 # The few commands people run. Each one sets up what it needs first.
-.PHONY: briefs test check lint clean bench
+.PHONY: briefs test test-fast check lint clean bench
 
 briefs:
 	bash scripts/setup.sh
@@ -8,6 +8,10 @@ briefs:
 test:
 	bash scripts/setup.sh --test
 	.venv/bin/python -m pytest -q
+
+test-fast:  # every test not marked slow: under a minute, for each edit
+	bash scripts/setup.sh --test
+	.venv/bin/python -m pytest -q -m "not slow" --durations=5
 
 check:
 	bash scripts/setup.sh

@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true",
                        help="fail on editorial warnings too (prose that says more than its "
                             "passages, unresolved conflicts, balance, audience contracts)")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text for people (default); json for tools: every problem and "
+                            "warning with its file, line, column, kind and message")
     balance = sub.add_parser("balance", help="positions and quotes per perspective, per brief "
                                              "and audience; reading level",
                              description="For each brief and audience (as the build selects "
@@ -148,6 +151,9 @@ def _parser() -> argparse.ArgumentParser:
     tcopy.add_argument("audience", metavar="AUDIENCE")
     tcopy.add_argument("name", nargs="?", default="brief.html.j2", metavar="NAME",
                        help="file to copy (default: brief.html.j2)")
+    tcopy.add_argument("--as", dest="new", metavar="NEW",
+                       help="make a new audience NEW from the built-in AUDIENCE: copy all its "
+                            "files into templates/NEW/")
     return parser
 
 
@@ -277,7 +283,7 @@ def _run(root: Path, override: Path | None, args: argparse.Namespace,
         raise ContentError(f"--project {args.project or root}: no such folder: give the folder "
                            "that holds briefs/ and content/")
     if args.command == "check":
-        return _check(root, override, args.strict)
+        return _check(root, override, args.strict, args.format)
     if args.command == "list":
         return _list(root, override)
     if args.command == "conflicts":
@@ -304,10 +310,12 @@ def _warn(warnings: Iterable[BriefsmithWarning]) -> None:
         print(warning, file=sys.stderr)
 
 
-def _check(root: Path, override: Path | None, strict: bool = False) -> int:
+def _check(root: Path, override: Path | None, strict: bool = False, fmt: str = "text") -> int:
     # lazy: a no-op build imports core/ alone
     from .pipeline import check
 
+    if fmt == "json":
+        return _check_json(root, override, strict)
     project = check(root, override, write_caches=True)  # output/.cache/, when a build made it
     content = project.content
     _warn(content.warnings)
@@ -322,6 +330,38 @@ def _check(root: Path, override: Path | None, strict: bool = False) -> int:
     print(f"ok: {len(content.briefs)} briefs, {len(content.blocks)} blocks, "
           f"{len(content.sources)} sources, {quotes} quotes verified")
     return 0
+
+
+def _check_json(root: Path, override: Path | None, strict: bool) -> int:
+    """What `check` finds, for a tool: the same problems and warnings as the text, in parts.
+    Exit 1 when there are problems (or, with --strict, editorial warnings), as for the text."""
+    import json
+
+    # lazy: a no-op build imports core/ alone
+    from .pipeline import check
+
+    def problem(error: BriefsmithError) -> dict[str, object]:
+        origin = error.origin
+        return {"file": origin.path if origin else None, "line": (origin.line or None)
+                if origin else None, "column": (origin.col or None) if origin else None,
+                "message": error.message}
+
+    try:
+        project = check(root, override, write_caches=True)
+    except Problems as exc:
+        report = {"ok": False, "problems": [problem(e) for e in exc.errors], "warnings": []}
+    except BriefsmithError as exc:
+        report = {"ok": False, "problems": [problem(exc)], "warnings": []}
+    else:
+        warnings = [*project.content.warnings, *project.review]
+        content = project.content
+        report = {"ok": not (strict and project.review), "problems": [],
+                  "warnings": [w.as_dict() for w in warnings],
+                  "counts": {"briefs": len(content.briefs), "blocks": len(content.blocks),
+                             "sources": len(content.sources),
+                             "quotes": sum(len(c) for c in content.citations.values())}}
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0 if report["ok"] else 1
 
 
 def _balance(root: Path, override: Path | None, args: argparse.Namespace) -> int:
@@ -422,8 +462,14 @@ def _list(root: Path, override: Path | None) -> int:
 
 def _templates(root: Path, override: Path | None, args: argparse.Namespace) -> int:
     # lazy: a no-op build imports core/ alone
-    from .theme.templates import chain_for, copy_builtin, display, template_trees
+    from .theme.templates import chain_for, copy_audience, copy_builtin, display, template_trees
 
+    if args.templates_command == "copy" and args.new:
+        for target in copy_audience(root, args.audience, args.new):
+            print(f"copied to {relpath(target, root)}")
+        print(f"audience '{args.new}': set its label in templates/{args.new}/audience.yaml, "
+              "then add it to the audiences: list of a brief")
+        return 0
     if args.templates_command == "copy":
         target = copy_builtin(root, args.audience, args.name)
         print(f"copied to {relpath(target, root)}: edit it; it now wins over the built-in one")

@@ -13,6 +13,9 @@ from briefsmith.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Briefsmith's own templates: a fixture project gets a copy in its templates/ folder, as a user
+# who copied them to change them would, so that a test can edit one.
+TEMPLATES = REPO / "briefsmith" / "assets" / "templates"
 PROGRESS = re.compile(r"^\[\d+/\d+\] (built|failed) ")
 
 
@@ -53,9 +56,9 @@ def cli(capsys: pytest.CaptureFixture[str]):
 
 
 def copy_project(name: str, dest: Path) -> Path:
-    """A fixture project under tests/fixtures, with the repository's templates beside it."""
+    """A fixture project under tests/fixtures, with a copy of the built-in templates."""
     shutil.copytree(FIXTURES / name, dest)
-    shutil.copytree(REPO / "templates", dest / "templates")
+    shutil.copytree(TEMPLATES, dest / "templates")
     return dest
 
 
@@ -67,10 +70,12 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def sample(tmp_path: Path) -> Path:
-    """A copy of the repository's real sample content, safe to edit."""
+    """A copy of the repository's real sample content, safe to edit, with a copy of the built-in
+    templates in its templates/ folder (the sample itself overrides none)."""
     dest = tmp_path / "sample"
-    for part in ("content", "briefs", "templates"):
+    for part in ("content", "briefs"):
         shutil.copytree(REPO / part, dest / part)
+    shutil.copytree(TEMPLATES, dest / "templates")
     return dest
 
 
@@ -91,3 +96,15 @@ def _weasyprint_loaded_once() -> None:
     from briefsmith.formats.pdf import _weasyprint
 
     _weasyprint()
+
+
+# Fixtures that render a whole project (PDFs, Word files) or start a server or browser once per
+# module or session: a test that uses one is slow, however quick its own body is.
+RENDERING_FIXTURES = {"built_sample", "built_html", "built", "brief_pdfs", "server", "browser",
+                      "baseline", "full_baseline", "content_build"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if RENDERING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

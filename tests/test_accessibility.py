@@ -74,6 +74,7 @@ def describe(file: str, violation: dict) -> str:
             f" at {target}{more} - {violation['helpUrl']}")
 
 
+@pytest.mark.slow
 def test_every_html_page_passes_axe_in_headless_chromium(built_html: Path) -> None:
     assert any(a == "minister" for _, a in OUTPUTS)
     files = [built_html / b / f"{b}-{a}.html" for b, a in OUTPUTS]
@@ -127,6 +128,7 @@ class ImageAlts(HTMLParser):
             self.alts.append(dict(attrs).get("alt") or "")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("brief", "audience"), OUTPUTS)
 def test_pdf_is_tagged_with_headings_language_and_image_alt_text(
         built_sample: Path, brief: str, audience: str) -> None:

@@ -19,6 +19,7 @@ def tree(root: Path) -> list[Path]:
     return sorted(p.relative_to(root) for p in root.rglob("*"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("code", "message"), [
     ("{% if %}", "template syntax error: Expected an expression, got 'end of statement block'"),
     ("{{ nope.title }}", "undefined variable: 'nope' is undefined"),
@@ -44,6 +45,7 @@ def test_check_fails_where_the_build_would(project: Path, cli, code: str, messag
     assert sys.getrecursionlimit() == limit
 
 
+@pytest.mark.slow
 def test_the_build_reports_the_same_line(project: Path, cli) -> None:
     where = add_to_template(project, "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}")
     line = (f"{where}: harbour (ngo): the template calls itself too deeply (endless "
@@ -69,6 +71,7 @@ def test_every_problem_at_once_and_a_shared_one_once(project: Path, cli) -> None
         f"{student}: undefined variable: 'nope' is undefined: " "`{{ nope }}`")
 
 
+@pytest.mark.slow
 def test_audience_no_brief_uses_yet_is_compiled(project: Path, cli) -> None:
     write(project, "templates/press/audience.yaml",
           "label: Press pack\ncitation_style: apa\nnotes: endnotes\n")
@@ -88,6 +91,7 @@ def test_image_without_alt_text_in_a_template(project: Path, cli) -> None:
                  'every image)')
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["check", "build"])
 def test_endless_loop_meets_the_time_limit_and_hides_nothing(project: Path, cli,
                                                             monkeypatch: pytest.MonkeyPatch,
@@ -104,6 +108,7 @@ def test_endless_loop_meets_the_time_limit_and_hides_nothing(project: Path, cli,
                  f"{student}: undefined variable: 'nope' is undefined: " "`{{ nope }}`")
 
 
+@pytest.mark.slow
 def test_a_valid_project_still_passes_and_writes_nothing(project: Path, cli) -> None:
     before = tree(project)
     run = cli(project, "check")

@@ -53,6 +53,7 @@ def test_verify_content_on_loaded_content(project: Path) -> None:
     assert str(review.origin) == "content/blocks/harbour.yaml:25:14"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("source_old", "source_new", "quote_old", "quote_new"), [
     pytest.param("“was built for tourists, not for fishing crews”",
                  '"was built for tourists, not for fishing crews"',
@@ -84,6 +85,7 @@ def test_normalisation_rule_verifies(project: Path, cli, source_old: str, source
     assert locators(project)["critics-view"] == ["para 3"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scalar", [
     pytest.param(">-\n        1,200 boats used the new quay\n        in its first year -\n"
                  "        twice the number it had forecast", id="folded-block"),
@@ -216,6 +218,7 @@ def test_too_short_quote(project: Path, cli, quote: str, count: int) -> None:
                  "pinpointed")
 
 
+@pytest.mark.slow
 def test_three_words_are_enough(project: Path, cli) -> None:
     edit(project, BLOCKS, REVIEW_QUOTE, '"council has asked"')
     assert_ok(cli(project, "check"), project, editorial=True)

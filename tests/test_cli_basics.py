@@ -32,6 +32,7 @@ def block_ids(root: Path) -> list[str]:
             for m in re.findall(r"^- id: (\S+)", p.read_text(encoding="utf-8"), re.M)]
 
 
+@pytest.mark.slow
 def test_check_on_the_real_sample(sample: Path, cli) -> None:
     blocks, quotes = count_blocks(sample), count_quotes(sample)
     assert blocks > 50 and quotes > blocks  # the counting itself found the sample's content
@@ -47,12 +48,14 @@ def test_check_on_the_real_sample(sample: Path, cli) -> None:
     assert not (sample / "output").exists()
 
 
+@pytest.mark.slow
 def test_check_on_the_minimal_project(project: Path, cli) -> None:
     run = cli(project, "check")
     assert (run.code, run.out, run.err) == (
         0, "ok: 1 briefs, 4 blocks, 1 sources, 3 quotes verified\n", "")
 
 
+@pytest.mark.slow
 def test_list_shows_every_brief_audience_source_and_block(sample: Path, cli) -> None:
     run = cli(sample, "list")
     assert run.code == 0, run.err
@@ -73,6 +76,7 @@ def test_list_shows_every_brief_audience_source_and_block(sample: Path, cli) -> 
     assert not (sample / "output").exists()
 
 
+@pytest.mark.slow
 def test_list_of_the_minimal_project(project: Path, cli) -> None:
     run = cli(project, "list")
     assert run.code == 0
@@ -160,6 +164,7 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     assert "invalid choice: 'chek'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["check", "list"])
 def test_check_and_list_do_not_import_weasyprint(sample: Path, command: str) -> None:
     code = ("import sys; from briefsmith.cli import main; "
@@ -183,3 +188,39 @@ def test_a_mistyped_project_folder_is_an_error_not_an_empty_build(tmp_path: Path
                                            "that holds briefs/ and content/")
     assert proc.stdout == ""
     assert not typo.exists()
+
+
+def test_check_as_json_gives_each_warning_in_parts(project: Path, cli) -> None:
+    import json
+
+    blocks = project / "content" / "blocks" / "harbour.yaml"  # prose that says more: a warning
+    blocks.write_text(blocks.read_text(encoding="utf-8").replace(
+        "In its first year, 1,200 boats", "In its first year, 1,300 boats"), encoding="utf-8")
+    text = cli(project, "check")
+    assert len(text.err_lines) == 1
+    run = cli(project, "check", "--format", "json")
+    assert run.code == 0
+    report = json.loads(run.out)
+    assert report["ok"] is True and report["problems"] == []
+    assert report["counts"]["briefs"] == 1
+    # the same warnings the text prints, each as its parts
+    printed = [f"{w['file']}" + (f":{w['line']}" if w["line"] else "")
+               + (f":{w['column']}" if w["column"] else "") + f": warning: {w['message']}"
+               for w in report["warnings"]]
+    assert printed == text.err_lines
+    assert [w["kind"] for w in report["warnings"]] == ["fidelity"]
+
+
+def test_check_as_json_lists_problems_and_exits_1(project: Path, cli) -> None:
+    import json
+
+    blocks = project / "content" / "blocks" / "harbour.yaml"
+    blocks.write_text(blocks.read_text(encoding="utf-8").replace("type: fact", "type: fakt", 1),
+                      encoding="utf-8")
+    run = cli(project, "check", "--format", "json")
+    assert run.code == 1
+    report = json.loads(run.out)
+    assert report["ok"] is False and report["warnings"] == []
+    [problem] = report["problems"]
+    assert problem["file"] == "content/blocks/harbour.yaml" and problem["line"] > 0
+    assert "'fakt'" in problem["message"]

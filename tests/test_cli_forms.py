@@ -54,6 +54,7 @@ def test_global_options_table_matches_the_parser() -> None:
     assert top == GLOBAL_OPTIONS
 
 
+@pytest.mark.slow
 def test_top_level_build_options_build_the_same_outputs(project: Path, tmp_path: Path,
                                                         cli) -> None:
     other = shutil.copytree(project, tmp_path / "other")
@@ -67,6 +68,7 @@ def test_top_level_build_options_build_the_same_outputs(project: Path, tmp_path:
         spelled.out.replace(str(tmp_path / "a"), "OUT").splitlines()[:-1]
 
 
+@pytest.mark.slow
 def test_top_level_build_options_through_build_py(project: Path) -> None:
     """The real command line: `python build.py --project P --audience ngo --format html
     --explain harbour` (argv from sys.argv)."""
@@ -126,6 +128,7 @@ def test_audience_the_named_brief_does_not_list_is_an_error(press: Path, cli) ->
         "briefsmith: 1 problem; nothing was written"]
 
 
+@pytest.mark.slow
 def test_audience_no_brief_lists_is_one_warning_on_a_plain_build(project: Path, cli) -> None:
     """The minimal project has its own copy of templates/minister/, which its brief does not
     list."""
@@ -137,6 +140,7 @@ def test_audience_no_brief_lists_is_one_warning_on_a_plain_build(project: Path, 
     assert only_ngo.err_lines == []
 
 
+@pytest.mark.slow
 def test_builtin_audiences_are_not_warned_about(tmp_path: Path, cli) -> None:
     """Without a templates/ folder the audiences are Briefsmith's own (minister among them):
     the project made none of them, so there is nothing to warn about."""

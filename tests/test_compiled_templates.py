@@ -111,6 +111,7 @@ def test_a_key_others_can_read_turns_the_disk_off(tmp_path: Path, templates: Pat
     assert not (tmp_path / "elsewhere").exists()  # nothing written it could not sign
 
 
+@pytest.mark.slow
 def test_a_build_keeps_its_compiled_templates_and_an_edit_shows_in_the_next_build(
         sample: Path, tmp_path: Path) -> None:
     """Across processes, as a user runs them: a build reads the signed files the one before

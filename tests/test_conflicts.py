@@ -392,6 +392,7 @@ UNRESOLVED = ("content/blocks/claims.yaml:3:10: warning: sources differ on claim
               "`build.py conflicts`)")
 
 
+@pytest.mark.slow
 def test_check_strict_fails_on_an_unresolved_conflict_until_resolved(root: Path, cli) -> None:
     make(root, BOATS)
     run = cli(root, "check", "--strict")
@@ -406,6 +407,7 @@ def test_check_strict_fails_on_an_unresolved_conflict_until_resolved(root: Path,
     assert run.err_lines == []
 
 
+@pytest.mark.slow
 def test_a_resolution_that_settles_nothing_is_a_warning(root: Path, cli) -> None:
     make(root, BOATS.replace("{number: 900, qualifier: about, unit: boats}", '"1,200 boats"'),
          ACCEPT)
@@ -429,6 +431,7 @@ NOTES = {"parliamentary": (" 4", " 5"), "ngo": (" 4", " 5"),
          "student": (" (Byron, 2026, para. 2)", " (Hansen, 2027, para. 2)")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("resolution, expected", [
     (None, "Sources differ " + SIDES),
     (ACCEPT, "Sources differ " + SIDES + " Editor’s note: The two counts cover different "
@@ -450,6 +453,7 @@ def test_note_in_every_audience_html(root: Path, cli, resolution: str | None,
         assert note_text(html) == expected.format(a=a, b=b), audience
 
 
+@pytest.mark.slow
 def test_note_in_the_pdf(root: Path, cli) -> None:
     make(root, BOATS)
     run = cli(root, "build", "--audience", "parliamentary", "--format", "pdf")
@@ -463,6 +467,7 @@ def test_note_in_the_pdf(root: Path, cli) -> None:
     assert "Fishing Co-operative Survey" in text
 
 
+@pytest.mark.slow
 def test_a_resolution_or_the_other_side_changing_rebuilds_the_brief(root: Path, cli) -> None:
     """The note quotes a block the brief does not list and the resolutions file: both are
     inputs of the output, so a plain build after editing either one renders it again."""
@@ -481,6 +486,7 @@ def test_a_resolution_or_the_other_side_changing_rebuilds_the_brief(root: Path, 
     assert "1,250 boats" in page.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_later_sides_point_back_to_the_note(root: Path, cli) -> None:
     make(root, BOATS, shown="authority-boats, survey-boats")
     assert cli(root, "build", "--format", "html", "--audience", "parliamentary").code == 0

@@ -50,6 +50,7 @@ def strict_fails(cli, root: Path, *expected: str) -> None:
 
 # -- parts -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_missing_part(project: Path, cli) -> None:
     contract(project, "parliamentary", "  parts: [summary, contents, glossary, disclaimer]\n")
     strict_fails(cli, project,
@@ -61,6 +62,7 @@ def test_a_missing_part(project: Path, cli) -> None:
     assert_ok(cli(project, "check"), project)
 
 
+@pytest.mark.slow
 def test_parts_out_of_order(project: Path, cli) -> None:
     contract(project, "parliamentary", "  parts: [contents, summary, disclaimer, sources]\n")
     strict_fails(cli, project,
@@ -70,6 +72,7 @@ def test_parts_out_of_order(project: Path, cli) -> None:
                  "(rule: templates/parliamentary/audience.yaml:6)")
 
 
+@pytest.mark.slow
 def test_the_repository_contracts_hold_for_the_minimal_project(project: Path, cli) -> None:
     assert_ok(cli(project, "check"), project)
 
@@ -87,6 +90,7 @@ ASK = """
 """
 
 
+@pytest.mark.slow
 def test_a_forbidden_type_put_before_the_audience(project: Path, cli) -> None:
     (project / BLOCKS).write_text((project / BLOCKS).read_text() + ASK, encoding="utf-8")
     edit(project, BRIEF, "blocks: [boats-first-year, review-asked]",
@@ -110,6 +114,7 @@ def test_a_forbidden_type_put_before_the_audience(project: Path, cli) -> None:
 
 # -- balance ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_section_with_one_perspective(project: Path, cli) -> None:
     with_perspectives(project)
     edit(project, BRIEF, "blocks: [critics-view, authority-proud, quay-question]",
@@ -134,6 +139,7 @@ def test_a_section_with_one_perspective(project: Path, cli) -> None:
             '<div class="balance-note"><p>The authority did not comment.</p></div>') in html
 
 
+@pytest.mark.slow
 def test_two_perspectives_pass_and_no_list_means_no_rule(project: Path, cli) -> None:
     contract(project, "parliamentary", "  balance: {min_perspectives: 2}\n")
     assert_ok(cli(project, "check"), project)  # nothing declared: nothing to count by
@@ -146,6 +152,7 @@ def test_two_perspectives_pass_and_no_list_means_no_rule(project: Path, cli) -> 
 RNLI_TITLE = '    title: "Views from the quay and the RNLI"\n'
 
 
+@pytest.mark.slow
 def test_an_undefined_acronym(project: Path, cli) -> None:
     edit(project, BRIEF, '    title: "Views"\n', RNLI_TITLE)
     contract(project, "student", "  define_acronyms: true\n")
@@ -192,6 +199,7 @@ def test_flesch_kincaid_grade_of_a_known_text() -> None:
                                    "little", "yes")] == [2, 2, 5, 1, 1, 2, 1]
 
 
+@pytest.mark.slow
 def test_prose_above_the_audience_reading_level(project: Path, cli) -> None:
     contract(project, "student", "  reading_level: {max_grade: 3}\n")
     strict_fails(cli, project,
@@ -224,6 +232,7 @@ def test_a_malformed_contract_is_located(project: Path, cli) -> None:
 
 # -- page budget, through a real build -------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_page_budget(project: Path, cli) -> None:
     edit(project, BRIEF, "[parliamentary, ngo, student]", "[parliamentary, ngo, student, minister]")
     contract(project, "minister", "  pages: 1\n")

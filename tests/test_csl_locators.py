@@ -26,6 +26,7 @@ def cite(*spans: tuple[int, int]) -> tuple[Citation, ...]:
                  for a, b in spans)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", STYLES, ids=[s.stem for s in STYLES])
 def test_one_paragraph_and_several_get_the_same_label_and_punctuation(style: Path) -> None:
     # each alone, as a first citation: a later one would be a note style's "Ibid."

@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 from PIL import Image
 from pypdf import PdfReader
@@ -13,6 +14,7 @@ from pypdf import PdfReader
 LOGO = REPO / "assets" / "briefsmith-sample-logo.svg"
 
 
+@pytest.mark.slow
 def test_step1_logo_and_organisation_from_the_config(project: Path, cli) -> None:
     shutil.copy(LOGO, project / "logo.svg")
     (project / "briefsmith.yaml").write_text(
@@ -36,6 +38,7 @@ def test_step1_logo_and_organisation_from_the_config(project: Path, cli) -> None
     assert reader.pages[0]["/Resources"].get("/XObject")  # the logo is drawn on page 1
 
 
+@pytest.mark.slow
 def test_step2_override_one_block_of_the_parliamentary_template(project: Path, cli) -> None:
     house = project / "house" / "parliamentary"
     house.mkdir(parents=True)
@@ -56,8 +59,20 @@ def test_step2_override_one_block_of_the_parliamentary_template(project: Path, c
     assert not [line for line in run.err_lines if "warning: block" in line]
 
 
+@pytest.mark.slow
 def test_step3_add_an_audience_with_a_folder_only(project: Path, cli) -> None:
-    shutil.copytree(project / "templates" / "minister", project / "templates" / "press")
+    shutil.rmtree(project / "templates")  # as the sample: the built-in templates only
+    copied = cli(project, "templates", "copy", "minister", "--as", "press")
+    assert copied.code == 0, copied.err
+    assert copied.out.splitlines() == [
+        "copied to templates/press/audience.yaml", "copied to templates/press/brief.html.j2",
+        "copied to templates/press/style.css",
+        "audience 'press': set its label in templates/press/audience.yaml, then add it to the "
+        "audiences: list of a brief"]
+    again = cli(project, "templates", "copy", "minister", "--as", "press")
+    assert again.code != 0 and again.err_lines[0].endswith(
+        "templates/press/audience.yaml already exists and was not overwritten: choose another "
+        "name, or move it away and copy again")
     (project / "templates" / "press" / "audience.yaml").write_text(
         "label: Press pack\ncitation_style: ieee\nnotes: in-text\n")
     brief = project / "briefs" / "harbour.yaml"

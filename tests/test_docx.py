@@ -96,6 +96,7 @@ def output(out: Path, audience: str, fmt: str) -> Path:
     return out / "harbour" / f"harbour-{audience}.{fmt}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("audience", AUDIENCES)
 def test_headings_use_word_heading_styles(built: tuple[Path, Path], audience: str) -> None:
     out = built[0]
@@ -111,6 +112,7 @@ def test_headings_use_word_heading_styles(built: tuple[Path, Path], audience: st
     assert any(style == "Heading 2" for style, _ in headings)
 
 
+@pytest.mark.slow
 def test_parliamentary_has_one_footnote_per_citation(built: tuple[Path, Path]) -> None:
     out = built[0]
     expected = html_notes(output(out, "parliamentary", "html").read_text())
@@ -123,6 +125,7 @@ def test_parliamentary_has_one_footnote_per_citation(built: tuple[Path, Path]) -
     assert "word/endnotes.xml" not in parts(path)
 
 
+@pytest.mark.slow
 def test_ngo_notes_are_word_endnotes(built: tuple[Path, Path]) -> None:
     out = built[0]
     expected = html_notes(output(out, "ngo", "html").read_text())
@@ -205,6 +208,7 @@ def test_building_twice_gives_the_same_bytes(built: tuple[Path, Path], audience:
     assert first == second
 
 
+@pytest.mark.slow
 def test_a_rebuild_from_the_cached_reference_documents_is_identical(
         built: tuple[Path, Path]) -> None:
     first, second = built
@@ -248,6 +252,7 @@ def test_package_is_complete(built: tuple[Path, Path], audience: str) -> None:
         assert f'Id="{rid}"' in rels
 
 
+@pytest.mark.slow
 def test_an_image_outside_the_project_is_refused(tmp_path: Path, cli) -> None:
     root = copy_project("minimal", tmp_path / "project")
     shutil.copytree(root / "templates/parliamentary", root / "house/parliamentary",
@@ -301,6 +306,7 @@ def test_every_picture_has_a_png_or_bitmap_any_reader_shows(built: tuple[Path, P
     assert svg_pictures >= 1  # the parliamentary brief's inline chart
 
 
+@pytest.mark.slow
 def test_a_chart_with_title_and_data_table_is_as_wide_as_the_text(sample: Path, cli) -> None:
     """The sample's casualties chart: a figure holding a title, the picture and its data
     table, which pandoc would lay out as three subfigure cells, the chart a third wide."""
@@ -315,6 +321,7 @@ def test_a_chart_with_title_and_data_table_is_as_wide_as_the_text(sample: Path, 
     assert not any(chart in t for t in re.findall(r"<w:tbl>.*?</w:tbl>", document, re.S))
 
 
+@pytest.mark.slow
 def test_a_picture_first_in_main_is_in_the_word_document(sample: Path, cli) -> None:
     """The tag that stands in for <main> once lost its ">": the element after it was read as
     its attributes, and a picture a template put first vanished without a word."""
@@ -336,6 +343,7 @@ def test_a_picture_first_in_main_is_in_the_word_document(sample: Path, cli) -> N
     assert any(t.startswith("People killed and injured") for t in text[title:title + 4])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None,
                     reason="LibreOffice is not installed (scripts/setup.sh --test installs it)")
 def test_a_real_word_processor_shows_the_pictures_and_the_notes(sample: Path, cli,

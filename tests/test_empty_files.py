@@ -18,6 +18,7 @@ def warning(rel: str) -> str:
     return f"{rel}: warning: the file is empty: add content or delete it"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", EMPTY_TEXTS, ids=EMPTY_IDS)
 def test_empty_block_file_is_a_warning(project: Path, cli, text: str) -> None:
     write(project, "content/blocks/empty.yaml", text)
@@ -27,6 +28,7 @@ def test_empty_block_file_is_a_warning(project: Path, cli, text: str) -> None:
     assert run.out == OK
 
 
+@pytest.mark.slow
 def test_empty_house_style_is_a_warning(project: Path, cli) -> None:
     write(project, "briefsmith.yaml", "# our house style\n")
     run = cli(project, "check")
@@ -34,6 +36,7 @@ def test_empty_house_style_is_a_warning(project: Path, cli) -> None:
     assert run.err_lines == [warning("briefsmith.yaml")]
 
 
+@pytest.mark.slow
 def test_build_prints_the_warnings_and_still_succeeds(project: Path, cli) -> None:
     write(project, "briefsmith.yaml", "")
     write(project, "content/blocks/empty.yaml", "")

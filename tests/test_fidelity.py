@@ -169,6 +169,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_each_kind_fails_strict_and_warns_without(project: Path, cli, case: str) -> None:
     block, line = CASES[case]
@@ -183,6 +184,7 @@ def test_each_kind_fails_strict_and_warns_without(project: Path, cli, case: str)
     assert plain_run.out.startswith("ok:")
 
 
+@pytest.mark.slow
 def test_faithful_blocks_give_no_warning(project: Path, cli) -> None:
     add_block(project, """- id: quay-faithful
   type: context
@@ -206,6 +208,7 @@ def test_faithful_blocks_give_no_warning(project: Path, cli) -> None:
     assert not [x for x in run.err_lines if "warning: block" in x]
 
 
+@pytest.mark.slow
 def test_the_sample_warning_matches_the_script(project: Path) -> None:
     """The literal command an editor runs: `python build.py check --strict`."""
     add_block(project, CASES["number"][0])
@@ -236,6 +239,7 @@ INFERRED = """- id: quay-busy
 """
 
 
+@pytest.mark.slow
 def test_inference_is_never_held_to_the_passages(project: Path, cli) -> None:
     add_block(project, INFERRED)
     run = cli(project, "check", "--strict")
@@ -252,6 +256,7 @@ def test_inference_must_be_text_at_its_line(project: Path, cli) -> None:
                             "must be text") for x in run.err_lines), run.err
 
 
+@pytest.mark.slow
 def test_inference_is_shown_labelled_in_every_audience(project: Path, cli) -> None:
     add_block(project, INFERRED)
     brief = project / "briefs" / "harbour.yaml"

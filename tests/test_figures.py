@@ -51,6 +51,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "output" / "harbour"
 
 
+@pytest.mark.slow
 def test_pdf_shows_the_drawing_and_the_chart_with_captions_credit_and_citations(
         built: Path) -> None:
     reader = PdfReader(built / "harbour-parliamentary.pdf")
@@ -66,6 +67,7 @@ def test_pdf_shows_the_drawing_and_the_chart_with_captions_credit_and_citations(
     assert "Old quay, 2025" not in text  # the chart's words are drawn as paths, not fonts
 
 
+@pytest.mark.slow
 def test_html_gives_alt_text_figcaption_and_the_charts_data_table(built: Path) -> None:
     html = (built / "harbour-parliamentary.html").read_text(encoding="utf-8")
     assert re.search(r'<img src="data:image/png;base64,[^"]+" alt="Drawing of the new quay, '
@@ -81,6 +83,7 @@ def test_html_gives_alt_text_figcaption_and_the_charts_data_table(built: Path) -
     assert "Value (boats)" in html
 
 
+@pytest.mark.slow
 def test_word_embeds_the_drawing_and_the_chart(built: Path) -> None:
     with zipfile.ZipFile(built / "harbour-parliamentary.docx") as package:
         media = [n for n in package.namelist() if n.startswith("word/media/")]
@@ -89,6 +92,7 @@ def test_word_embeds_the_drawing_and_the_chart(built: Path) -> None:
     assert "Drawing of the new quay" in document and "Bar chart: 640 boats" in document
 
 
+@pytest.mark.slow
 def test_the_chart_is_the_same_bytes_every_time_and_cached(built: Path) -> None:
     from briefsmith.evidence.verify import load_project
     from briefsmith.render.charts import _draw
@@ -186,6 +190,7 @@ def test_an_unsafe_svg_is_refused(figures: Path, cli, svg: str, why: str) -> Non
                          f"'quay-photo' {why}")
 
 
+@pytest.mark.slow
 def test_a_safe_svg_figure_is_accepted(figures: Path, cli) -> None:
     write(figures, "content/figures/quay.svg",
           f'{SVG_HEAD}<defs><linearGradient id="g"/></defs><rect fill="url(#g)" width="5" '
@@ -231,6 +236,7 @@ def test_markdown_images_point_to_the_figure_block(figures: Path, cli) -> None:
     assert "show the image as a block of type 'figure'" in run.err_lines[0]
 
 
+@pytest.mark.slow
 def test_a_changed_image_rebuilds_the_outputs_that_show_it(figures: Path, cli) -> None:
     args = ("build", "--audience", "ngo", "--format", "html")
     assert cli(figures, *args).code == 0
@@ -242,6 +248,7 @@ def test_a_changed_image_rebuilds_the_outputs_that_show_it(figures: Path, cli) -
     assert base64.b64encode((figures / PNG).read_bytes()).decode("ascii") in html
 
 
+@pytest.mark.slow
 def test_a_line_chart_is_drawn_too(figures: Path) -> None:
     from briefsmith.evidence.verify import load_project
 

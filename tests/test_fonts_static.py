@@ -56,6 +56,7 @@ def brief_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {a: out / BRIEF / f"{BRIEF}-{a}.pdf" for a in AUDIENCES}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("audience", AUDIENCES)
 def test_each_pdf_embeds_at_most_eight_static_font_programs(brief_pdfs: dict[str, Path],
                                                             audience: str) -> None:
@@ -106,6 +107,7 @@ def test_a_changed_vendored_font_gets_a_new_instances_folder(
         font_instances.digest.cache_clear()
 
 
+@pytest.mark.slow
 def test_weasyprint_loads_its_libraries_without_searching_for_them() -> None:
     """ctypes' search runs ldconfig, gcc and ld for each name WeasyPrint tries before the
     soname: about 0.3 s in every render process. In a fresh process, loading WeasyPrint the
@@ -132,6 +134,7 @@ print(len(calls), len(doc.pages))
     assert out == ["0", "1"]
 
 
+@pytest.mark.slow
 def test_an_instance_made_twice_is_the_same_bytes(tmp_path: Path) -> None:
     """Made a second apart (fontTools would stamp the time of saving): the same bytes, with
     the source font's own timestamp, so two set-ups give byte-identical PDFs."""

@@ -34,6 +34,7 @@ def written(run) -> set[str]:
             if line.startswith("wrote ")}
 
 
+@pytest.mark.slow
 def test_an_edit_built_for_one_audience_then_reverted_is_built_again(project: Path,
                                                                        cli) -> None:
     """The issue's reproduction: a partial build of an edit, then the edit put back; the plain
@@ -59,6 +60,7 @@ def test_an_edit_built_for_one_audience_then_reverted_is_built_again(project: Pa
     assert summary(again).endswith(" s (nothing changed)")
 
 
+@pytest.mark.slow
 def test_a_same_size_edit_with_its_old_mtime_put_back_is_seen(project: Path, cli) -> None:
     assert cli(project, "build").code == 0
     blocks = project / BLOCKS
@@ -73,6 +75,7 @@ def test_a_same_size_edit_with_its_old_mtime_put_back_is_seen(project: Path, cli
     assert same_size in (project / "output/harbour/harbour-ngo.html").read_text()
 
 
+@pytest.mark.slow
 def test_an_output_overwritten_with_its_old_size_and_mtime_is_rebuilt(project: Path,
                                                                      cli) -> None:
     assert cli(project, "build").code == 0
@@ -86,6 +89,7 @@ def test_an_output_overwritten_with_its_old_size_and_mtime_is_rebuilt(project: P
     assert pdf.read_bytes() == good
 
 
+@pytest.mark.slow
 def test_files_the_build_does_not_read_change_nothing(project: Path, cli) -> None:
     assert cli(project, "build").code == 0
     (project / "notes.md").write_text("meeting notes")
@@ -98,6 +102,7 @@ def test_files_the_build_does_not_read_change_nothing(project: Path, cli) -> Non
     assert summary(run).endswith(" s (nothing changed)")
 
 
+@pytest.mark.slow
 def test_each_output_records_the_files_it_was_made_from(project: Path, cli) -> None:
     assert cli(project, "build").code == 0
     manifest = Manifest.read(project / "output")
@@ -135,6 +140,7 @@ def _opened_by(root: Path, outside: Path, *args: str) -> tuple[int, list[str], s
     return proc.returncode, ast.literal_eval(opened_line[0][7:]), proc.stderr
 
 
+@pytest.mark.slow
 def test_a_link_to_a_file_outside_the_project_is_never_opened(project: Path,
                                                                tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
@@ -184,6 +190,7 @@ def test_a_block_file_linked_outside_is_refused_before_it_is_opened(project: Pat
         "copy the file into the project instead")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rel", ["templates/ngo/style.css", "templates/ngo/brief.html.j2",
                                  "templates/_base/blocks.html.j2"])
 def test_a_template_or_stylesheet_linked_outside_is_refused_before_it_is_opened(
@@ -199,3 +206,32 @@ def test_a_template_or_stylesheet_linked_outside_is_refused_before_it_is_opened(
     assert opened == []
     assert err.splitlines()[0] == (f"{rel}: this file is a link to a file outside the project: "
                                    "copy the file into the project instead")
+
+
+@pytest.mark.slow
+def test_a_changed_module_in_any_folder_of_the_package_rebuilds(project: Path, cli,
+                                                                 tmp_path: Path) -> None:
+    """The code is an input of every output: the same code found elsewhere changes nothing,
+    and one edited module in a wing's subfolder rebuilds everything."""
+    import shutil
+
+    import briefsmith
+
+    copy = tmp_path / "code"
+    shutil.copytree(Path(briefsmith.__file__).parent, copy / "briefsmith",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+    def build_with_copy() -> str:
+        code = ("import sys; from briefsmith.cli import main; "
+                f"sys.exit(main(['--project', {str(project)!r}, 'build', '--format', 'html']))")
+        env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env=env, cwd=copy, check=False)  # not the checkout's package
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip().splitlines()[-1]
+
+    assert cli(project, "build", "--format", "html").code == 0
+    assert build_with_copy().endswith("(nothing changed)")
+    module = copy / "briefsmith" / "evidence" / "fidelity.py"
+    module.write_text(module.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert build_with_copy().startswith("built 3, skipped 0, failed 0 in ")

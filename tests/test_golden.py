@@ -41,6 +41,7 @@ def without_css(html: str) -> str:
     return f"{html[:start]}/* {len(css)} characters of CSS, sha256 {digest} */{html[end:]}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("audience", AUDIENCES)
 def test_html_matches_golden_snapshot(built_html: Path, audience: str,
                                       request: pytest.FixtureRequest) -> None:

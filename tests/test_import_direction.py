@@ -9,6 +9,7 @@ must stay quick) needs it, and then says so in a `# lazy:` comment on its line.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,7 @@ def imports_of(path: Path, package: Path = PACKAGE) -> list[Import]:
     return found
 
 
+@functools.cache
 def all_imports(package: Path = PACKAGE) -> list[Import]:
     return [i for p in sorted(package.rglob("*.py")) for i in imports_of(p, package)]
 
@@ -140,6 +142,7 @@ def test_every_module_is_in_a_known_wing() -> None:
     assert stray == []
 
 
+@pytest.mark.slow
 def test_imports_only_point_down() -> None:
     assert upward(all_imports()) == []
 
@@ -155,6 +158,7 @@ def test_a_function_level_import_says_why() -> None:
     assert unexplained == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("wing", "target"), [("core", "builder.manifest"),
                                               ("content", "render.charts")])
 def test_the_check_fails_on_an_upward_import(tmp_path: Path, wing: str, target: str) -> None:

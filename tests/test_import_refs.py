@@ -112,6 +112,7 @@ def test_bibtex_file_becomes_source_files(project: Path, cli) -> None:
     assert read(project, "geneva-call")["published"] == "2023"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("refs", "ids"), [(ZOTERO, ZOTERO_IDS), (BIBTEX, BIBTEX_IDS)],
                          ids=["csl-json", "bibtex"])
 def test_check_accepts_the_import_once_text_and_perspective_are_added(

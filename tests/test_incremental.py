@@ -38,6 +38,7 @@ def written(run, out: str = "/output/") -> set[str]:
             if line.startswith("wrote ") and out in line and "CHANGES" not in line}
 
 
+@pytest.mark.slow
 def test_no_op_build_renders_nothing_and_never_imports_the_renderer(two_briefs: Path,
                                                                    cli) -> None:
     assert cli(two_briefs, "build", "--format", "html").code == 0
@@ -53,6 +54,7 @@ def test_no_op_build_renders_nothing_and_never_imports_the_renderer(two_briefs: 
     assert lines[1] == "False False"
 
 
+@pytest.mark.slow
 def test_one_block_edit_rerenders_only_the_outputs_that_use_it(two_briefs: Path, cli) -> None:
     assert cli(two_briefs, "build").code == 0
     blocks = two_briefs / "content" / "blocks" / "harbour.yaml"
@@ -67,6 +69,7 @@ def test_one_block_edit_rerenders_only_the_outputs_that_use_it(two_briefs: Path,
     assert summary(run).startswith("built 6, skipped 4, failed 0 in ")
 
 
+@pytest.mark.slow
 def test_moving_a_block_within_its_file_changes_nothing(two_briefs: Path, cli) -> None:
     assert cli(two_briefs, "build", "--format", "html").code == 0
     blocks = two_briefs / "content" / "blocks" / "harbour.yaml"
@@ -76,6 +79,7 @@ def test_moving_a_block_within_its_file_changes_nothing(two_briefs: Path, cli) -
     assert summary(run).startswith("built 0, skipped 5, failed 0 in ")
 
 
+@pytest.mark.slow
 def test_deleted_or_altered_output_is_rebuilt(two_briefs: Path, cli) -> None:
     assert cli(two_briefs, "build", "--format", "html").code == 0
     out = two_briefs / "output"
@@ -86,12 +90,14 @@ def test_deleted_or_altered_output_is_rebuilt(two_briefs: Path, cli) -> None:
     assert "tampered" not in (out / "harbour" / "harbour-student.html").read_text()
 
 
+@pytest.mark.slow
 def test_force_rebuilds_everything(two_briefs: Path, cli) -> None:
     assert cli(two_briefs, "build", "--format", "html").code == 0
     run = cli(two_briefs, "build", "--format", "html", "--force")
     assert summary(run).startswith("built 5, skipped 0, failed 0 in ")
 
 
+@pytest.mark.slow
 def test_template_edit_rebuilds_only_that_audience(two_briefs: Path, cli) -> None:
     assert cli(two_briefs, "build", "--format", "html").code == 0
     css = two_briefs / "templates" / "student" / "style.css"
@@ -103,6 +109,7 @@ def test_template_edit_rebuilds_only_that_audience(two_briefs: Path, cli) -> Non
             in report)
 
 
+@pytest.mark.slow
 def test_shards_split_the_outputs_without_overlap(two_briefs: Path, cli,
                                                   tmp_path: Path) -> None:
     runs = [cli(two_briefs, "build", "--format", "html", "--shard", f"{k}/3", "--out",
@@ -126,6 +133,7 @@ def test_bad_shard_is_refused(project: Path, cli) -> None:
                                 "e.g. 1/2")
 
 
+@pytest.mark.slow
 def test_failed_build_report_lists_the_quote_and_keeps_outputs(project: Path, cli) -> None:
     assert cli(project, "build", "--format", "html").code == 0
     manifest_before = (project / "output" / MANIFEST).read_bytes()
@@ -139,6 +147,7 @@ def test_failed_build_report_lists_the_quote_and_keeps_outputs(project: Path, cl
     assert (project / "output" / MANIFEST).read_bytes() == manifest_before
 
 
+@pytest.mark.slow
 def test_report_lists_sources_older_than_the_configured_age(project: Path, cli) -> None:
     (project / "briefsmith.yaml").write_text("max_source_age_days: 30\n")
     run = cli(project, "build", "--format", "html", "--report")
@@ -148,6 +157,7 @@ def test_report_lists_sources_older_than_the_configured_age(project: Path, cli) 
     assert "'harbour-report' dates from 2026-03-05" in report
 
 
+@pytest.mark.slow
 def test_progress_lines_in_logs(project: Path, cli) -> None:
     run = cli(project, "build", "--format", "html", "-j", "2")
     lines = run.progress_lines
@@ -155,6 +165,7 @@ def test_progress_lines_in_logs(project: Path, cli) -> None:
         f"built harbour ({a}) (html)" for a in ("ngo", "parliamentary", "student")]
 
 
+@pytest.mark.slow
 def test_manifest_records_inputs_by_name(project: Path, cli) -> None:
     assert cli(project, "build", "--format", "html").code == 0
     data = json.loads((project / "output" / MANIFEST).read_text())
@@ -164,6 +175,7 @@ def test_manifest_records_inputs_by_name(project: Path, cli) -> None:
             "versions", "fonts", "house style"} <= set(parts)
 
 
+@pytest.mark.slow
 def test_watch_rebuilds_after_a_saved_change(project: Path) -> None:
     import os
     import signal
@@ -195,6 +207,7 @@ def test_watch_rebuilds_after_a_saved_change(project: Path) -> None:
     assert out.count("built 1, skipped 0, failed 0") == 2, out
 
 
+@pytest.mark.slow
 def test_override_folder_in_the_config_rebuilds_only_the_audience_it_overrides(
         project: Path, cli) -> None:
     assert cli(project, "build", "--format", "html").code == 0
@@ -208,6 +221,7 @@ def test_override_folder_in_the_config_rebuilds_only_the_audience_it_overrides(
     assert written(run) == {"harbour/harbour-ngo.html"}
 
 
+@pytest.mark.slow
 def test_a_template_that_extends_another_audiences_file_is_rebuilt_when_that_file_changes(
         project: Path, cli) -> None:
     """The student template extends the NGO one by its tree prefix, a file outside the student

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, TEMPLATES
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
@@ -69,7 +69,7 @@ FORMATS = ("pdf", "html")
 
 def make_project(dest: Path) -> Path:
     shutil.copytree(FIXTURES / "minimal", dest)
-    shutil.copytree(REPO / "templates", dest / "templates")
+    shutil.copytree(TEMPLATES, dest / "templates")
     brief = dest / "briefs" / "harbour.yaml"
     brief.write_text(brief.read_text().replace("[parliamentary, ngo, student]",
                                                "[parliamentary, student]"))
@@ -195,6 +195,7 @@ def run_sequence(steps: list[tuple], work: Path, clean: Clean, trace: list[str])
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_a_plain_build_always_equals_a_clean_build(request: pytest.FixtureRequest) -> None:
     examples = request.config.getoption("--property-examples")
     work = Path(tempfile.mkdtemp(prefix="briefsmith-property-"))

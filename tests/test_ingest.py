@@ -53,6 +53,7 @@ def meta(project: Path, sid: str) -> dict:
     return dict(load_yaml(sources(project) / f"{sid}.yaml", project))
 
 
+@pytest.mark.slow
 def test_news_page_text_metadata_and_check(project: Path, cli) -> None:
     run = cli(project, "ingest", str(PAGES / "news.html"))
     assert run.code == 0, run.err
@@ -151,6 +152,7 @@ def test_mhtml_archive(project: Path, cli) -> None:
     assert cli(project, "check").code == 0
 
 
+@pytest.mark.slow
 def test_mhtml_base64_part_with_its_own_charset(project: Path, cli, tmp_path: Path) -> None:
     import base64
 
@@ -213,6 +215,7 @@ def test_review_list_names_kept_lines_that_look_like_clutter(project: Path, cli,
                       "reg...\": keep it only if it is the article's text"]
 
 
+@pytest.mark.slow
 def test_proposals_verify_once_moved_into_blocks(project: Path, cli) -> None:
     run = cli(project, "ingest", str(PAGES / "news.html"), "--id", "mines-2025", "--propose")
     assert run.code == 0, run.err

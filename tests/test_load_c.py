@@ -106,6 +106,7 @@ def test_the_sample_is_read_by_libyaml() -> None:
     assert [p.name for p in SAMPLE_FILES if load.pure_only(p.read_text("utf-8"))] == []
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet="ab _|>-+3#?\t\ufeff\n:", max_size=30))
 def test_the_quick_test_for_the_pure_loader_is_the_four_cases_regex(text: str) -> None:
@@ -156,6 +157,7 @@ _VALUES = st.recursive(
 _INSERTS = ["\n", " ", "#", ":", "- ", "'", "&a ", "*a", "!!str ", "{", "---\n"]
 
 
+@pytest.mark.slow
 @needs_libyaml
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(_SCALARS, _VALUES, min_size=1, max_size=4),

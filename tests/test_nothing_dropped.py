@@ -82,6 +82,7 @@ def test_local_file_image_is_refused_and_nothing_is_loaded(project: Path, cli,
     assert not (project / "output").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("text", "shown"), [
     ("Critics <img src=x> say <b>no</b>.", "Critics &lt;img src=x&gt; say &lt;b&gt;no&lt;/b&gt;."),
     ("Critics say ![x][nowhere] loudly.", "Critics say ![x][nowhere] loudly."),

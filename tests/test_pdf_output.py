@@ -47,6 +47,7 @@ def html_note_count(out: Path, brief: str, audience: str) -> int:
     return len(re.findall(r'<li id="note-\d+">', html))
 
 
+@pytest.mark.slow
 def test_every_brief_is_built_for_each_of_its_audiences(built_sample: Path) -> None:
     assert len(OUTPUTS) >= 6
     for brief, audience in OUTPUTS:
@@ -54,6 +55,7 @@ def test_every_brief_is_built_for_each_of_its_audiences(built_sample: Path) -> N
         assert (built_sample / brief / f"{brief}-{audience}.html").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("brief", "audience"), OUTPUTS)
 def test_metadata_title_author_language_keywords(built_sample: Path, brief: str,
                                                  audience: str) -> None:
@@ -70,6 +72,7 @@ def test_metadata_title_author_language_keywords(built_sample: Path, brief: str,
     assert "/StructTreeRoot" in root
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("brief", "audience"), FULL)
 def test_page_count_title_sections_and_bookmarks(built_sample: Path, brief: str,
                                                  audience: str) -> None:
@@ -94,6 +97,7 @@ def test_page_count_title_sections_and_bookmarks(built_sample: Path, brief: str,
         assert model.title[:30] in flat(texts[n - 1])  # running header
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("brief", sorted(CONTENT.briefs))
 def test_parliamentary_footnotes_sit_on_the_page_of_their_call(built_sample: Path,
                                                                brief: str) -> None:
@@ -112,6 +116,7 @@ def test_parliamentary_footnotes_sit_on_the_page_of_their_call(built_sample: Pat
     assert seen == list(range(1, expected + 1))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("brief", sorted(CONTENT.briefs))
 def test_ngo_endnote_markers_link_to_their_notes(built_sample: Path, brief: str) -> None:
     reader = PdfReader(pdf_path(built_sample, brief, "ngo"))
@@ -131,6 +136,7 @@ def test_ngo_endnote_markers_link_to_their_notes(built_sample: Path, brief: str)
     assert "para" in notes_text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("brief", "audience"), OUTPUTS)
 def test_bibliography_lists_each_cited_source(built_sample: Path, brief: str,
                                               audience: str) -> None:
@@ -150,6 +156,7 @@ def test_bibliography_lists_each_cited_source(built_sample: Path, brief: str,
         assert re.search(r"\W+".join(map(re.escape, words)), bibliography, re.I), source.id
 
 
+@pytest.mark.slow
 def test_student_primer_cites_author_date_in_text(built_sample: Path) -> None:
     reader = PdfReader(pdf_path(built_sample, "ottawa-treaty-2025", "student"))
     text = flat("\n".join(page_texts(reader)))
@@ -157,6 +164,7 @@ def test_student_primer_cites_author_date_in_text(built_sample: Path) -> None:
     assert "Key terms" in text and "Timeline" in text and "Questions for discussion" in text
 
 
+@pytest.mark.slow
 def test_missing_metadata_is_shown_not_invented(built_sample: Path) -> None:
     reader = PdfReader(pdf_path(built_sample, "ottawa-treaty-2025", "parliamentary"))
     text = flat("\n".join(page_texts(reader)))
@@ -166,6 +174,7 @@ def test_missing_metadata_is_shown_not_invented(built_sample: Path) -> None:
         assert source.published is None and source.url is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("brief", sorted(b for b, a in OUTPUTS if a == "minister"))
 def test_minister_key_points_fit_on_one_page(built_sample: Path, brief: str) -> None:
     reader = PdfReader(pdf_path(built_sample, brief, "minister"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from _content_edits import BLOCKS, SOURCE_TEXT, edit
 
 from briefsmith.pipeline import check, load_and_verify
@@ -83,6 +84,7 @@ def test_a_changed_quote_is_verified_again(project: Path, cli) -> None:
     assert "quote in block 'boats-first-year' is not in source 'harbour-report'" in run.err
 
 
+@pytest.mark.slow
 def test_a_corrupt_cache_file_is_ignored_and_replaced(project: Path, cli) -> None:
     (project / CACHE).parent.mkdir(parents=True)
     for junk in (b"\x00\xff not json", b'{"format": 1, "entries": {"k": [0, "x"]}}',

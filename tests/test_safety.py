@@ -55,6 +55,7 @@ def test_markdown_image_of_a_local_file_is_refused_and_never_loaded(project: Pat
     assert not (project / "output").exists()
 
 
+@pytest.mark.slow
 def test_raw_html_in_content_is_shown_as_text(project: Path, cli) -> None:
     set_block_text(project, "critics-view",
                    'Critics <script>alert(1)</script> say <b>no</b> and '
@@ -68,6 +69,7 @@ def test_raw_html_in_content_is_shown_as_text(project: Path, cli) -> None:
     assert '<a href="https://example.org/a" rel="noopener noreferrer">read</a>' in html
 
 
+@pytest.mark.slow
 def test_template_cannot_read_a_file_outside_the_project(project: Path, cli,
                                                          secret: Path) -> None:
     assert cli(project, "build", "--audience", "ngo").code == 0
@@ -82,6 +84,7 @@ def test_template_cannot_read_a_file_outside_the_project(project: Path, cli,
     assert digest(project / "output") == before
 
 
+@pytest.mark.slow
 def test_symlink_out_of_the_project_is_refused(project: Path, cli, secret: Path) -> None:
     (project / "templates" / "ngo" / "logo.png").symlink_to(secret)
     add_to_template(project, "ngo", '<img src="logo.png" alt="logo">')
@@ -91,6 +94,7 @@ def test_symlink_out_of_the_project_is_refused(project: Path, cli, secret: Path)
     assert not (project / "output" / "harbour").exists()
 
 
+@pytest.mark.slow
 def test_network_is_never_contacted(project: Path, cli) -> None:
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
@@ -106,6 +110,7 @@ def test_network_is_never_contacted(project: Path, cli) -> None:
             "stylesheet (the renderer never uses the network)") in run.err
 
 
+@pytest.mark.slow
 def test_missing_glyph_fails_the_build_naming_the_block(project: Path, cli) -> None:
     set_block_text(project, "critics-view", "Critics object \u0e01 loudly.")
     run = cli(project, "build", "--audience", "ngo")
@@ -116,6 +121,7 @@ def test_missing_glyph_fails_the_build_naming_the_block(project: Path, cli) -> N
                for line in run.err_lines), run.err_lines
 
 
+@pytest.mark.slow
 def test_failed_build_leaves_every_earlier_output_byte_identical(project: Path, cli) -> None:
     assert cli(project, "build").code == 0
     before = digest(project / "output")
@@ -151,6 +157,7 @@ def test_check_writes_nothing(project: Path, cli) -> None:
     assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
 
 
+@pytest.mark.slow
 def test_same_inputs_give_byte_identical_outputs(project: Path, cli, tmp_path: Path) -> None:
     assert cli(project, "build", "--out", str(tmp_path / "a")).code == 0
     assert cli(project, "build", "--out", str(tmp_path / "b")).code == 0
@@ -159,6 +166,7 @@ def test_same_inputs_give_byte_identical_outputs(project: Path, cli, tmp_path: P
     assert first == second
 
 
+@pytest.mark.slow
 def test_outputs_are_readable_by_others(project: Path, cli) -> None:
     assert cli(project, "build", "--audience", "ngo").code == 0
     mode = (project / "output/harbour/harbour-ngo.pdf").stat().st_mode & 0o777

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import TEMPLATES
 from hostile.hostile_support import NGO_PDF, set_block_text
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
@@ -79,6 +79,7 @@ def build_ngo_pdf(project: Path, cli, text: str) -> Path:
     return project / NGO_PDF
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", sorted(NAMES))
 def test_a_name_in_each_script_prints_with_its_font(project: Path, cli, script: str) -> None:
     name, family = NAMES[script]
@@ -91,11 +92,13 @@ def test_a_name_in_each_script_prints_with_its_font(project: Path, cli, script: 
     assert not notdef_drawn(pdf)
 
 
+@pytest.mark.slow
 def test_latin_text_keeps_the_vendored_fonts(project: Path, cli) -> None:
     pdf = build_ngo_pdf(project, cli, "Critics say the quay was built for tourists.")
     assert all(f.startswith(("Source-Serif-4", "Source-Sans-3")) for f in embedded_fonts(pdf))
 
 
+@pytest.mark.slow
 def test_a_cjk_name_adds_only_a_subset_of_the_font(project: Path, cli) -> None:
     """The four Noto CJK collections are 93 MB; the PDF carries only the glyphs it draws
     (WeasyPrint keeps glyph ids, so the subset costs some tens of kilobytes per face)."""
@@ -103,6 +106,7 @@ def test_a_cjk_name_adds_only_a_subset_of_the_font(project: Path, cli) -> None:
     assert pdf.stat().st_size < 400_000
 
 
+@pytest.mark.slow
 def test_right_to_left_names_read_right_to_left_inside_a_latin_line(project: Path,
                                                                     cli) -> None:
     pdf = build_ngo_pdf(project, cli, "Critics, among them محمد بن سلمان and אבי גבאי, say "
@@ -121,6 +125,7 @@ def test_right_to_left_names_read_right_to_left_inside_a_latin_line(project: Pat
     assert re.search(r"among them\s*محمد\s+بن\s+سلمان\s*and\s*אבי\s+גבאי\s*,\s*say", text)
 
 
+@pytest.mark.slow
 def test_check_names_characters_no_font_can_draw(project: Path, cli) -> None:
     where = set_block_text(project, "critics-view", "Critics in กข say no.")
     run = cli(project, "check")
@@ -175,7 +180,7 @@ def test_raw_cmap_reading_agrees_with_fonttools() -> None:
 
 
 def test_css_stacks_carry_the_fallback_families() -> None:
-    css = (REPO / "templates" / "_base" / "style.css").read_text(encoding="utf-8")
+    css = (TEMPLATES / "_base" / "style.css").read_text(encoding="utf-8")
     flat = re.sub(r"\s+", " ", css)
     assert f'--serif: "Source Serif 4", {fonts.fallback_families("serif")},' in flat
     assert f'--sans: "Source Sans 3", {fonts.fallback_families("sans")},' in flat

@@ -190,6 +190,7 @@ def set_question(root: Path, line: str) -> None:
     os.replace(tmp, path)
 
 
+@pytest.mark.slow
 def test_index_lists_every_brief_for_every_audience(server: Server) -> None:
     status, headers, body = server.get("/")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
@@ -198,6 +199,29 @@ def test_index_lists_every_brief_for_every_audience(server: Server) -> None:
     for audience in ("parliamentary", "ngo", "student"):
         assert f'href="/brief/harbour/{audience}/"' in page
         assert f'href="/pdf/harbour/{audience}.pdf"' in page or "PDF not built yet" in page
+
+
+@pytest.mark.slow
+def test_index_lists_the_last_builds_warnings_in_three_parts(server: Server) -> None:
+    """The same warnings the command line prints: where, what kind, what to do."""
+    index = until(lambda: (page := server.get("/")[2].decode()) and "warning" in page and page,
+                  30)
+    assert '<h2 id="warnings">' in index
+    assert ('<li><code>templates/minister/audience.yaml</code> <span class="kind">audience'
+            "</span> no brief lists audience &#x27;minister&#x27;, so it is never built") in index
+
+
+def test_a_warning_is_escaped_in_the_preview() -> None:
+    from briefsmith.core.errors import BriefsmithWarning
+    from briefsmith.core.origin import Origin
+    from briefsmith.serve.preview import warning_list
+
+    shown = warning_list([BriefsmithWarning(Origin("content/blocks/<b>.yaml", 3, 5),
+                                            '<img src=x onerror="alert(1)">', "fidelity")])
+    assert "<img" not in shown and "<b>" not in shown
+    assert "content/blocks/&lt;b&gt;.yaml:3:5" in shown
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in shown
+    assert warning_list([]) == ""
 
 
 def test_page_follows_saves_and_shows_problems_until_fixed(server: Server,
@@ -239,6 +263,7 @@ def test_page_follows_saves_and_shows_problems_until_fixed(server: Server,
     assert browser.evaluate("document.getElementById('briefsmith-problems')") is None
 
 
+@pytest.mark.slow
 def test_pdf_is_one_click_away(server: Server) -> None:
     def pdf() -> bool:
         status, headers, body = server.get("/pdf/harbour/ngo.pdf")
@@ -250,6 +275,7 @@ def test_pdf_is_one_click_away(server: Server) -> None:
     assert 'href="/pdf/harbour/ngo.pdf"' in index
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", [
     "/pdf/../../../../etc/passwd", "/pdf/harbour/..%2F..%2F..%2Fetc%2Fpasswd.pdf",
     "/pdf/%2e%2e/ngo.pdf", "/brief/../../", "/brief/harbour/..%2f..%2f/",
@@ -261,6 +287,7 @@ def test_nothing_outside_the_built_files_is_served(server: Server, path: str) ->
     assert b"root:" not in body
 
 
+@pytest.mark.slow
 def test_other_hosts_are_refused(server: Server) -> None:
     assert server.get("/", host=f"localhost:{server.port}")[0] == 200
     for host in (f"evil.example:{server.port}", "127.0.0.1", f"127.0.0.1:{server.port + 1}",
@@ -279,6 +306,7 @@ def test_only_get(server: Server) -> None:
         conn.close()
 
 
+@pytest.mark.slow
 def test_port_taken_or_invalid_is_one_line(server: Server, tmp_path: Path) -> None:
     for port, says in ((str(server.port), f"cannot listen on 127.0.0.1:{server.port}"),
                        ("70000", "--port 70000 is not valid")):
@@ -300,6 +328,7 @@ def test_ctrl_c_stops_server_and_worker(server: Server) -> None:
     assert "Traceback" not in server.log.read_text()
 
 
+@pytest.mark.slow
 def test_a_killed_server_leaves_no_worker_behind(tmp_path: Path) -> None:
     """SIGKILL, or the SIGHUP of a closed terminal, gives the server no chance to stop its
     build process: that process sees the pipe close and leaves by itself."""

@@ -1,8 +1,10 @@
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 
+@pytest.mark.slow
 def test_minimal_project_builds_three_pdfs(project: Path, cli) -> None:
     run = cli(project, "build")
     assert run.code == 0, run.err

@@ -41,6 +41,7 @@ def test_the_public_names_are_importable_from_the_pipeline() -> None:
         assert hasattr(pipeline, name), name
 
 
+@pytest.mark.slow
 def test_a_second_plan_over_an_unchanged_build_renders_nothing(project: Path) -> None:
     out = project / "output"
     request = pipeline.BuildRequest(formats=("html",), jobs=1)
@@ -124,6 +125,7 @@ def test_the_cli_prints_the_traceback_only_with_debug(capsys: pytest.CaptureFixt
     assert err[-2:] == ["KeyError: 'missing'", "briefsmith: 1 problem; nothing was written"]
 
 
+@pytest.mark.slow
 def test_debug_is_an_option_before_any_command(project: Path, cli) -> None:
     assert cli(project, "--debug", "check").code == 0
     assert cli(project, "--debug", "--format", "html").code == 0  # no command: a build
@@ -226,6 +228,7 @@ def test_checks_tasks_go_among_the_renders_so_one_brief_starts_at_once_and_error
     assert all(line.startswith(f"[{i + 1}/{renders}] built ") for i, line in enumerate(lines))
 
 
+@pytest.mark.slow
 def test_a_good_build_runs_checks_tasks_once_in_its_own_workers(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`check` on its own (OutputChecks.run, a worker pool of its own) is only for a project

@@ -7,7 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import REPO
+import pytest
+from conftest import REPO, TEMPLATES
 
 from briefsmith.content.config import Config
 from briefsmith.content.select import select
@@ -55,6 +56,7 @@ def override_tree(root: Path, name: str, audience: str, html: str) -> Path:
     return tree
 
 
+@pytest.mark.slow
 def test_stacked_overrides_most_specific_wins(project: Path, cli) -> None:
     cli_tree = override_tree(project, "cli-templates", "ngo", "<p>FROM-CLI-TREE</p>")
     override_tree(project, "brief-templates", "ngo", "<p>FROM-BRIEF-TREE</p>")
@@ -76,6 +78,7 @@ def test_stacked_overrides_most_specific_wins(project: Path, cli) -> None:
     assert "  brief.html.j2                brief-templates/ngo/brief.html.j2" in run.out
 
 
+@pytest.mark.slow
 def test_project_with_empty_templates_folder_builds_from_builtins(project: Path, cli) -> None:
     shutil.rmtree(project / "templates")
     (project / "templates").mkdir()
@@ -98,7 +101,7 @@ def test_templates_copy_never_overwrites(project: Path, cli) -> None:
     run = cli(project, "templates", "copy", "parliamentary", "blocks.html.j2")
     assert run.code == 0, run.err
     copied = project / "templates" / "parliamentary" / "blocks.html.j2"
-    assert copied.read_text() == (REPO / "templates" / "_base" / "blocks.html.j2").read_text()
+    assert copied.read_text() == (TEMPLATES / "_base" / "blocks.html.j2").read_text()
     copied.write_text(copied.read_text() + "{# mine #}")
     run = cli(project, "templates", "copy", "parliamentary", "blocks.html.j2")
     assert run.code == 1
@@ -107,6 +110,7 @@ def test_templates_copy_never_overwrites(project: Path, cli) -> None:
     assert copied.read_text().endswith("{# mine #}")
 
 
+@pytest.mark.slow
 def test_override_of_a_block_the_parent_lacks_is_a_warning(project: Path, cli) -> None:
     path = project / "templates" / "ngo" / "brief.html.j2"
     path.write_text(path.read_text() + "\n{% block key_mesages %}typo{% endblock %}\n")
@@ -129,6 +133,7 @@ def test_template_syntax_error_names_file_and_line(project: Path, cli) -> None:
     assert run.err_lines[0].startswith("templates/student/brief.html.j2:3: template syntax error")
 
 
+@pytest.mark.slow
 def test_undefined_variable_names_file_and_line(project: Path, cli) -> None:
     path = project / "templates" / "_base" / "base.html.j2"
     text = path.read_text().replace("<main>", "<main>{{ brief.no_such_field }}", 1)
@@ -141,6 +146,7 @@ def test_undefined_variable_names_file_and_line(project: Path, cli) -> None:
             "`<main>{{ brief.no_such_field }}`") in run.err_lines
 
 
+@pytest.mark.slow
 def test_missing_template_lists_every_folder_searched(project: Path, cli) -> None:
     path = project / "templates" / "ngo" / "brief.html.j2"
     path.write_text(path.read_text().replace('{% extends "base.html.j2" %}',
@@ -153,6 +159,7 @@ def test_missing_template_lists_every_folder_searched(project: Path, cli) -> Non
     assert "builtin/ngo/" in run.err_lines[0]
 
 
+@pytest.mark.slow
 def test_house_style_colours_and_paper_reach_every_audience(project: Path, cli) -> None:
     (project / "briefsmith.yaml").write_text(
         'organisation: "Harbour Watch"\npaper: Letter\n'
@@ -196,6 +203,7 @@ def test_linked_files_are_the_prefixed_templates_a_chain_reaches(project: Path) 
     assert linked_files(chain_for(project, "student", trees)) is None  # any file may be read
 
 
+@pytest.mark.slow
 def test_a_template_named_by_a_variable_rebuilds_on_any_template_edit(project: Path,
                                                                       cli) -> None:
     """Which file such a name reaches is known only while rendering: every template tree the

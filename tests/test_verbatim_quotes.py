@@ -65,6 +65,7 @@ def test_the_sample_shows_quote_blocks(built_sample: Path) -> None:
         assert len(quotes) >= 3 and quotes <= shown, (brief, quotes - shown)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extractor", sorted(EXTRACTORS))
 @pytest.mark.parametrize(("brief", "audience"), OUTPUTS)
 def test_every_quote_is_extracted_whole(built_sample: Path, brief: str, audience: str,

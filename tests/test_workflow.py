@@ -138,11 +138,13 @@ def unknown_flags(args: list[str], main_help: str,
     return problems
 
 
+@pytest.mark.slow
 def test_workflow_is_valid_against_the_vendored_schema_offline(tmp_path: Path) -> None:
     proc = check_jsonschema(WORKFLOW, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_the_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
     text = WORKFLOW.read_text(encoding="utf-8").replace("runs-on:", "runs_on:", 1)
@@ -163,6 +165,7 @@ def test_the_offline_guard_refuses_network_calls(tmp_path: Path) -> None:
     assert "refused:" in proc.stdout, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_workflow_triggers_matrix_and_build_py_flags() -> None:
     workflow = load_workflow()
     on = triggers(workflow)
@@ -207,6 +210,7 @@ def test_workflow_caches_output_per_shard_and_uploads_the_briefs() -> None:
     assert "matrix.shard" in upload["with"]["name"]
 
 
+@pytest.mark.slow
 def test_the_flag_check_catches_a_flag_build_py_does_not_have() -> None:
     main_help = help_text()
     [args] = build_py_calls(".venv/bin/python build.py build --shards 1/2 --report")

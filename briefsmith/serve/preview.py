@@ -13,6 +13,8 @@ import html
 import json
 from collections.abc import Sequence
 
+from ..core.errors import BriefsmithWarning
+
 BANNER_ID = "briefsmith-problems"
 
 # Opens /events and reloads when a newer build is there. `since` is the generation the page
@@ -84,8 +86,23 @@ def inject(page: bytes, since: int, problems: Sequence[str]) -> bytes:
     return text.encode("utf-8")
 
 
+def warning_list(warnings: Sequence[BriefsmithWarning]) -> str:
+    """The last good build's warnings, each as the command line prints it, in three parts: where,
+    what kind, and what is wrong and what to do. Every part is escaped: a message quotes
+    content."""
+    if not warnings:
+        return ""
+    e = html.escape
+    items = "".join(f'<li><code>{e(str(w.origin))}</code> <span class="kind">{e(w.kind)}</span>'
+                    f" {e(w.message)}</li>" for w in warnings)
+    count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+    return (f'<section aria-labelledby="warnings"><h2 id="warnings">{count}</h2>'
+            f'<ul class="warnings">{items}</ul></section>')
+
+
 def index_page(rows: Sequence[tuple[str, str, Sequence[tuple[str, str, bool, bool]]]],
-               since: int, problems: Sequence[str], title: str) -> bytes:
+               since: int, problems: Sequence[str], title: str,
+               warnings: Sequence[BriefsmithWarning] = ()) -> bytes:
     """Briefs × audiences. `rows`: (brief id, title, [(audience, label, has html, has pdf)])."""
     e = html.escape
     body = []
@@ -108,8 +125,10 @@ def index_page(rows: Sequence[tuple[str, str, Sequence[tuple[str, str, bool, boo
     extra = 'source.addEventListener("pdf", function () { source.close(); location.reload(); });'
     page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{e(title)}</title><style>body{{font:16px/1.5 sans-serif;max-width:50em;"
-            "margin:2em auto;padding:0 1em}small{color:#555;font-weight:normal}</style></head>"
-            f"<body><main><h1>{e(title)}</h1>{''.join(body)}</main>"
+            "margin:2em auto;padding:0 1em}small{color:#555;font-weight:normal}"
+            ".warnings{font-size:.9em}.warnings code{color:#333}.kind{color:#6b4e00;"
+            "font-weight:bold}</style></head>"
+            f"<body><main><h1>{e(title)}</h1>{''.join(body)}{warning_list(warnings)}</main>"
             f"{banner(problems)}{script(since, extra)}</body></html>\n")
     return page.encode("utf-8")
 

@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..builder.freshness import snapshot
 from ..builder.request import BuildRequest
-from ..core.errors import BriefsmithError, OutputError
+from ..core.errors import BriefsmithError, BriefsmithWarning, OutputError
 from ..core.files import signals_deferred
 from ..core.models import Origin
 from ..core.paths import open_inside
@@ -179,12 +179,14 @@ class WarmWorker:
 
 class Hub:
     """What every open page is told: a generation number that grows with each good HTML
-    build, and the problems of the last build."""
+    build, and the problems of the last build; and the warnings of the last good one, which the
+    index lists."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.generation = 0
         self.problems: list[str] = []
+        self.warnings: list[BriefsmithWarning] = []
         self.clients: list[queue.SimpleQueue[bytes | None]] = []
 
     def _publish(self, message: bytes) -> None:
@@ -201,6 +203,10 @@ class Hub:
         with self.lock:
             self.problems = list(lines)
             self._publish(preview.sse("problems", self.problems))
+
+    def set_warnings(self, warnings: list[BriefsmithWarning]) -> None:
+        with self.lock:
+            self.warnings = list(warnings)
 
     def pdf_done(self, paths: list[str]) -> None:
         with self.lock:
@@ -320,9 +326,10 @@ class Builder:
         if kind == "cancelled":
             self.log(f"{what}: stopped for a newer save")
             return False
-        paths, seconds = outcome[1], outcome[2]  # warnings: `check` prints them
+        paths, seconds = outcome[1], outcome[2]
         after = time.perf_counter() - started
         if what == "HTML":
+            self.hub.set_warnings(outcome[3])  # the index lists them
             if paths or self.hub.state()[1]:
                 self.hub.reload()
         elif paths:
@@ -414,8 +421,11 @@ class Handler(BaseHTTPRequestHandler):
                     (name, label, server.output_file(brief, name, "html") is not None,
                      server.output_file(brief, name, "pdf") is not None)
                     for name, label in audiences]))
+            with server.hub.lock:
+                warnings = list(server.hub.warnings)
             self._send(HTTPStatus.OK, preview.index_page(rows, generation, problems,
-                                                         "Briefsmith preview"), "text/html")
+                                                         "Briefsmith preview", warnings),
+                       "text/html")
         elif parts == ["events"]:
             since = parse_qs(query).get("since", [""])[0]
             self._events(int(since) if since.isdigit() else None)

@@ -14,6 +14,7 @@ import base64
 import mimetypes
 import os
 import posixpath
+import re
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -53,14 +54,12 @@ def tree_prefixes(root: Path) -> dict[str, Path]:
 
 
 def display(path: Path, root: Path) -> str:
-    """A path as users should see it: inside the project, or 'builtin/...' for the defaults."""
-    shown = relpath(path, root)
-    if Path(shown).is_absolute():
-        try:
-            return "builtin/" + path.resolve().relative_to(BUILTIN.resolve()).as_posix()
-        except ValueError:
-            return shown
-    return shown
+    """A path as users should see it: 'builtin/...' for the defaults (wherever the package is
+    installed, even inside the project), else relative to the project."""
+    try:
+        return "builtin/" + path.resolve().relative_to(BUILTIN.resolve()).as_posix()
+    except ValueError:
+        return relpath(path, root)
 
 
 # Each template file's text as the loader last read it, so that an error can quote the line it
@@ -387,6 +386,28 @@ def chain_for(root: Path, audience: str, trees: tuple[Path, ...],
             if folder.is_dir():
                 folders.append(folder)
     return TemplateChain(audience, tuple(folders), root, house_css)
+
+
+def copy_audience(root: Path, audience: str, new: str) -> list[Path]:
+    """A new audience made from a built-in one: its files copied into templates/NEW/, to edit
+    (the label in audience.yaml first). Nothing is copied if any of them exists already."""
+    folder = BUILTIN / audience
+    if audience.startswith(("_", ".")) or not (folder / "audience.yaml").is_file():
+        known = sorted(p.name for p in BUILTIN.iterdir() if (p / "audience.yaml").is_file())
+        raise TemplateError(f"no built-in audience '{audience}'; built-in audiences: "
+                            f"{', '.join(known)}")
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", new):
+        raise TemplateError(f"'{new}' is not a valid audience name: use lowercase letters, "
+                            "digits and single hyphens, e.g. 'press'")
+    targets = [(p, root / "templates" / new / p.name) for p in sorted(folder.iterdir())
+               if p.is_file()]
+    if existing := [t for _, t in targets if t.exists()]:
+        raise TemplateError(f"{relpath(existing[0], root)} already exists and was not "
+                            "overwritten: choose another name, or move it away and copy again")
+    (root / "templates" / new).mkdir(parents=True, exist_ok=True)
+    for source, target in targets:
+        shutil.copyfile(source, target)
+    return [t for _, t in targets]
 
 
 def copy_builtin(root: Path, audience: str, name: str) -> Path:

@@ -23,6 +23,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
 from briefsmith.core.files import LOCK_NAME
 
 REPO = Path(__file__).resolve().parents[2]
+TEMPLATES = REPO / "briefsmith" / "assets" / "templates"
 FIXTURES = REPO / "tests" / "fixtures"
 BLOCKS = "content/blocks/harbour.yaml"
 EXTRA_BLOCKS = "content/blocks/extra.yaml"
@@ -50,7 +51,7 @@ PASSWD_LINE = _passwd_first_line()
 def copy_minimal(dest: Path) -> Path:
     """tests/fixtures/minimal with the repository's templates, as tests/conftest.py does."""
     shutil.copytree(FIXTURES / "minimal", dest)
-    shutil.copytree(REPO / "templates", dest / "templates")
+    shutil.copytree(TEMPLATES, dest / "templates")
     return dest
 
 

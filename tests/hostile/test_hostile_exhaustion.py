@@ -32,6 +32,7 @@ def _fails(cli, root: Path, fmt: str = "html") -> tuple[list[str], float]:
     return problem_lines(run.err_lines), seconds
 
 
+@pytest.mark.slow
 def test_8000_open_brackets_fail_fast(hproject: Path, cli) -> None:
     """Python-Markdown's link parser is quadratic in runs of '[': 8,000 took ~20 s."""
     where = set_block_text(hproject, "critics-view", "[" * 8000)
@@ -41,6 +42,7 @@ def test_8000_open_brackets_fail_fast(hproject: Path, cli) -> None:
     assert seconds < 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("text", "depth"), [
     ("> " * 200 + "deep", 201),
     ("- " * 200 + "deep", 400),
@@ -56,6 +58,7 @@ def test_200_levels_of_nesting_is_a_message_not_a_recursion_error(hproject: Path
     assert seconds < 10
 
 
+@pytest.mark.slow
 def test_25000_character_block_text_is_refused(hproject: Path, cli) -> None:
     where = set_block_text(hproject, "critics-view", "word " * 5000)
     lines, _ = _fails(cli, hproject)
@@ -71,6 +74,7 @@ def huge_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_huge_image_file_in_templates_is_refused(hproject: Path, cli, huge_png: Path) -> None:
     (hproject / "templates/ngo/huge.png").write_bytes(huge_png.read_bytes())
     add_to_template(hproject, '<img src="huge.png" alt="a huge image">')
@@ -79,6 +83,7 @@ def test_huge_image_file_in_templates_is_refused(hproject: Path, cli, huge_png: 
                              "image is 6000 x 6000 pixels; the limit is 25,000,000 pixels")]
 
 
+@pytest.mark.slow
 def test_huge_image_through_asset_data_url_is_refused(hproject: Path, cli,
                                                       huge_png: Path) -> None:
     """asset() inlines the image as a data: URL; the pixel limit applies to it too."""
@@ -91,6 +96,7 @@ def test_huge_image_through_asset_data_url_is_refused(hproject: Path, cli,
         rf"25,000,000 pixels\): use a smaller file", line), line
 
 
+@pytest.mark.slow
 def test_render_over_the_time_limit_is_stopped(hproject: Path, cli,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "RENDER_SECONDS", 2)  # read when the pool waits
@@ -108,6 +114,7 @@ def _address_space_mb() -> int:
     return int(match.group(1)) // 1024
 
 
+@pytest.mark.slow
 def test_render_over_the_memory_limit_is_stopped(hproject: Path, cli,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The worker is forked from this process, so its address space starts at this process's

@@ -106,6 +106,7 @@ def _assert_consistent(root: Path, good: dict[str, bytes]) -> list[Path]:
     return temps
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kill_at", [0.5, 1.5, 3.0, "first-output-replaced"],
                          ids=["after-0.5s", "after-1.5s", "after-3s", "mid-write"])
 def test_killed_build_never_costs_the_last_good_output(revised: tuple[Path, dict[str, bytes]],
@@ -173,6 +174,7 @@ def test_failed_build_removes_no_temp_file_and_writes_nothing(hproject: Path, cl
     assert stale.exists()
 
 
+@pytest.mark.slow
 def test_second_build_while_one_holds_the_lock_is_refused(hproject: Path, cli,
                                                           guarded_env: dict[str, str]) -> None:
     out = hproject / "output"

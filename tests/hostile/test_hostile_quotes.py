@@ -75,6 +75,7 @@ def test_fullwidth_letters_verify_under_nfkc(project: Path, cli) -> None:
     assert run.out == "ok: 1 briefs, 4 blocks, 1 sources, 3 quotes verified\n"
 
 
+@pytest.mark.slow
 def test_quote_spanning_two_paragraphs_verifies_with_a_range(project: Path, cli) -> None:
     set_quote(project, CRITICS_YAML,
               "twice the number it had forecast. Critics say the quay")
@@ -109,6 +110,7 @@ def _long_source_and_quote() -> tuple[str, str]:
     return source, quote
 
 
+@pytest.mark.slow
 def test_long_quote_missing_from_a_long_source_fails_fast(
         project: Path, guarded_env: dict[str, str]) -> None:
     source, quote = _long_source_and_quote()

@@ -197,6 +197,7 @@ def _block_html(html: str, block_id: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "shown"), [(n, s) for n, _, s in CONTENT],
                          ids=[name for name, _, _ in CONTENT])
 def test_resource_in_content_is_neutralised(content_build: ContentBuild, name: str,
@@ -226,6 +227,7 @@ def test_markdown_images_in_content_are_refused_before_anything_is_loaded(
     assert (root / NGO_HTML).read_bytes() == before
 
 
+@pytest.mark.slow
 def test_resource_in_a_section_intro_is_neutralised(content_build: ContentBuild) -> None:
     build = content_build
     assert build.code == 0, build.problems
@@ -239,6 +241,7 @@ def test_resource_in_a_section_intro_is_neutralised(content_build: ContentBuild)
     assert build.leak is None, build.leak
 
 
+@pytest.mark.slow
 def test_no_content_payload_adds_a_loading_element(content_build: ContentBuild,
                                                    baseline: Path) -> None:
     """The whole page: exactly the loading elements the untouched template has."""
@@ -272,6 +275,7 @@ TEMPLATE = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("html", "url", "why"), [(h, u, w) for _, h, u, w in TEMPLATE],
                          ids=[name for name, *_ in TEMPLATE])
 def test_resource_in_a_template_is_refused(hproject: Path, cli, secret: Path, html: str,
@@ -286,6 +290,7 @@ def test_resource_in_a_template_is_refused(hproject: Path, cli, secret: Path, ht
     assert_no_leak(hproject / "output", secret, PASSWD)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("css", [
     "body {{ background: url(file://{secret}); }}",
     "@font-face {{ font-family: Leak; src: url(file://{secret}); }} body {{ font-family: Leak; }}",
@@ -302,6 +307,7 @@ def test_resource_in_a_stylesheet_is_refused(hproject: Path, cli, secret: Path,
     assert_no_leak(hproject / "output", secret)
 
 
+@pytest.mark.slow
 def test_import_in_style_css_is_ignored_and_never_fetched(hproject: Path, cli) -> None:
     """Every style.css on the chain is joined after the built-in one, so an @import in a
     project stylesheet is never first: WeasyPrint ignores it (a warning), fetches nothing."""
@@ -314,6 +320,7 @@ def test_import_in_style_css_is_ignored_and_never_fetched(hproject: Path, cli) -
                               "rule ' url(http://127.0.0.1:9/x.css)' not at the beginning")
 
 
+@pytest.mark.slow
 def test_symlink_in_templates_pointing_outside_is_refused(hproject: Path, cli,
                                                           secret: Path) -> None:
     before = digest(hproject / "output")
@@ -327,6 +334,7 @@ def test_symlink_in_templates_pointing_outside_is_refused(hproject: Path, cli,
     assert_no_leak(hproject / "output", secret)
 
 
+@pytest.mark.slow
 def test_symlink_read_through_asset_is_refused(hproject: Path, cli, secret: Path) -> None:
     (hproject / "templates/ngo/logo.png").symlink_to(secret)
     add_to_template(hproject, "<img src=\"{{ asset('logo.png') }}\" alt=\"logo\">")
@@ -335,6 +343,7 @@ def test_symlink_read_through_asset_is_refused(hproject: Path, cli, secret: Path
     assert run.code == 1
 
 
+@pytest.mark.slow
 def test_iframe_in_a_template_loads_nothing(hproject: Path, cli, secret: Path) -> None:
     """WeasyPrint does not render iframes: nothing is fetched, the build succeeds."""
     add_to_template(hproject, f'<iframe src="file://{secret}"></iframe>')
@@ -343,6 +352,7 @@ def test_iframe_in_a_template_loads_nothing(hproject: Path, cli, secret: Path) -
     assert_no_leak(hproject / "output", secret)
 
 
+@pytest.mark.slow
 def test_attachment_inside_the_project_is_allowed_and_detected(hproject: Path, cli) -> None:
     """The control for the leak checks above: a template may attach a project file, and then
     pdf_attachments and the stream search do see it."""
@@ -355,6 +365,7 @@ def test_attachment_inside_the_project_is_allowed_and_detected(hproject: Path, c
     assert b"The harbour authority said on Monday" in pdf_bytes_decoded(pdf)
 
 
+@pytest.mark.slow
 def test_refusal_is_reported_once_per_resource(hproject: Path, cli, secret: Path) -> None:
     """One template asking for two outside files: two lines, no echo of WeasyPrint's own
     'Failed to load' for the same refusal."""
@@ -368,6 +379,7 @@ def test_refusal_is_reported_once_per_resource(hproject: Path, cli, secret: Path
     assert BRIEF_AT in run.err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("html", [
     '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
     'width="40" height="40"><image xlink:href="file://{picture}" width="40" height="40"/>'

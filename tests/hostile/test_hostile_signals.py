@@ -93,6 +93,7 @@ def _wait_for_workers(proc: subprocess.Popen[str], timeout: float = 120) -> None
     assert proc.poll() is None, "the build ended before it could be interrupted"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("signum", "code", "group"), [
     (signal.SIGINT, 130, True),    # Ctrl-C: the terminal signals the whole process group
     (signal.SIGTERM, 143, False),  # `kill PID`, a CI runner cancelling: the build alone
@@ -166,6 +167,7 @@ UNREACHABLE = "http://127.0.0.1:9/x.png"
 REFUSED = refused(UNREACHABLE, "the renderer never uses the network")
 
 
+@pytest.mark.slow
 def test_located_problems_come_first_on_stderr(hproject: Path,
                                                guarded_env: dict[str, str]) -> None:
     """In a CI log (stderr not a terminal) the progress lines are printed after the problems,
@@ -186,6 +188,7 @@ def test_located_problems_come_first_on_stderr(hproject: Path,
     assert proc.stdout == ""
 
 
+@pytest.mark.slow
 def test_located_problems_come_first_in_process(hproject: Path, cli) -> None:
     add_to_template(hproject, f'<img src="{UNREACHABLE}" alt="x">')
     run = cli(hproject, "build", "--force", "-j", "2", "--format", "pdf")

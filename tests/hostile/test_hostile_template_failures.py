@@ -21,6 +21,7 @@ def _fails(cli, root: Path) -> list[str]:
     return problem_lines(run.err_lines)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("code", "message"), [
     ("{% if %}", "template syntax error: Expected an expression, got 'end of statement block'"),
     ("{{ nope.title }}", "undefined variable: 'nope' is undefined"),
@@ -40,6 +41,7 @@ def test_broken_template_names_its_file_and_line(hproject: Path, cli, code: str,
     assert _fails(cli, hproject) == [f"{where}: {message}: `{code}`"]
 
 
+@pytest.mark.slow
 def test_missing_template_is_named(hproject: Path, cli) -> None:
     where = add_to_template(hproject, '{% include "no-such-part.html.j2" %}')
     [line] = _fails(cli, hproject)
@@ -47,12 +49,14 @@ def test_missing_template_is_named(hproject: Path, cli) -> None:
                            "templates/ngo/, templates/_base/")
 
 
+@pytest.mark.slow
 def test_missing_template_names_the_line_that_includes_it(hproject: Path, cli) -> None:
     where = add_to_template(hproject, '{% include "no-such-part.html.j2" %}')
     [line] = _fails(cli, hproject)
     assert line.startswith(f"{where}: ")
 
 
+@pytest.mark.slow
 def test_endless_template_recursion_is_a_message(hproject: Path, cli) -> None:
     """A macro that calls itself: RecursionError inside the render worker, one clear line."""
     where = add_to_template(hproject,
