@@ -344,6 +344,125 @@ def test_a_picture_first_in_main_is_in_the_word_document(sample: Path, cli) -> N
 
 
 @pytest.mark.slow
+def test_the_element_after_main_survives_a_head_that_misleads_a_pattern(sample: Path,
+                                                                        cli) -> None:
+    """The head goes and <main> becomes a <div> in an element tree: a ">" in a head attribute,
+    a "<" and even "</head>" in a style comment, or a ">" in <main>'s own attribute end no tag
+    early, so no head text reaches the document and the paragraph first in <main> is kept."""
+    base = sample / "templates" / "_base" / "base.html.j2"
+    text = base.read_text(encoding="utf-8")
+    assert text.count("<main>") == 1 and text.count("<style>") == 1
+    text = text.replace("<style>", '<meta name="x-test" content="head text a > b">\n<style>\n'
+                        "/* a <b> comment: everything up to </head> is the head's */")
+    text = text.replace("<main>", '<main data-note="a > b">\n<p>First in main, kept.</p>')
+    base.write_text(text, encoding="utf-8")
+    run = cli(sample, "build", "ottawa-treaty-2025", "--audience", "ngo", "--format", "docx")
+    assert run.code == 0, run.err
+    path = sample / "output" / "ottawa-treaty-2025" / "ottawa-treaty-2025-ngo.docx"
+    text = [p.text for p in docx.Document(str(path)).paragraphs]
+    assert "First in main, kept." in text
+    assert text.index("First in main, kept.") < text.index("Landmine casualties in 2023")
+    body = "\n".join(text)
+    for leaked in ("head text", "everything up to", "</head>", "is the head's", "a > b"):
+        assert leaked not in body, leaked
+
+
+@pytest.mark.slow
+def test_an_image_is_embedded_however_its_src_is_written(tmp_path: Path, cli) -> None:
+    """Single quotes, spaces and line breaks around "=", no quotes at all, and a ">" in an
+    attribute before src: each picture is read from the template folder and embedded. (The
+    alt text stays quoted and before any ">": render.html's alt check reads tags by pattern.)"""
+    root = copy_project("minimal", tmp_path / "project")
+    house = root / "house/parliamentary"
+    house.mkdir(parents=True)
+    Image.new("RGB", (200, 100), "#1f4e5f").save(house / "chart.png")
+    Image.new("RGB", (100, 100), "#b5412b").save(house / "map.png")
+    Image.new("RGB", (50, 100), "#7a1f3d").save(house / "quay.png")
+    (house / "brief.html.j2").write_text(
+        '{% extends "project/parliamentary/brief.html.j2" %}{% block colophon %}'
+        "<p><img alt='Quoted singly' title='boats > crews' src = 'map.png'></p>\n"
+        '<p><img\n   src\n   =\n   "chart.png"\n   alt="Spread over lines"></p>\n'
+        '<p><IMG ALT="Source unquoted" SRC=quay.png></p>{% endblock %}')
+    (root / "briefsmith.yaml").write_text('templates: "house"\n')
+    run = cli(root, "build", "--audience", "parliamentary", "--format", "docx")
+    assert run.code == 0, run.err
+    package = parts(root / "output/harbour/harbour-parliamentary.docx")
+    wp = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+    described = [d.get("descr") for d in
+                 ElementTree.fromstring(package["word/document.xml"]).iter(f"{wp}docPr")]
+    assert described == ["Quoted singly", "Spread over lines", "Source unquoted"]
+    sizes = sorted(Image.open(io.BytesIO(package[n])).size for n in package
+                   if n.startswith("word/media/"))
+    assert sizes == [(50, 100), (100, 100), (200, 100)]
+
+
+@pytest.mark.slow
+def test_endnotes_keep_every_note_and_its_text(tmp_path: Path) -> None:
+    """The same page as footnotes and as endnotes: as many notes, with the same text in the same
+    order, each reference pointing at its note, and no real note left among the footnotes."""
+    from briefsmith.formats.docx import DocMeta, house_style, html_to_docx
+
+    texts = [f"Note {n}: ‘curly’, 'straight' and \"double\" quotes, & and <w:footnote> as text"
+             for n in range(1, 13)]
+    paragraphs = "".join(
+        f'<p>Claim {n}.<span class="bs-docx-note">{html_module.escape(t)} '
+        f'<a href="https://example.org/{n}">source {n}</a>, <em>ibid.</em></span></p>'
+        for n, t in enumerate(texts, start=1))
+    page = f"<!DOCTYPE html><html><head><title>Notes</title></head><body><main>{paragraphs}" \
+           "</main></body></html>"
+    found = {}
+    for endnotes in (False, True):
+        meta = DocMeta(title="Notes", author="Test", date="2026-11-23", language="en-GB",
+                       endnotes=endnotes)
+        path = tmp_path / f"notes-{endnotes}.docx"
+        path.write_bytes(html_to_docx(page, house_style(""), meta, (), None))
+        found[endnotes] = path
+    footnotes = notes(found[False], "footnote")
+    assert footnotes == [f"{t} source {n}, ibid." for n, t in enumerate(texts, start=1)]
+    assert notes(found[False], "endnote") == []
+    assert notes(found[True], "endnote") == footnotes
+    assert notes(found[True], "footnote") == []
+    package = parts(found[True])
+    document = ElementTree.fromstring(package["word/document.xml"])
+    referenced = [r.get(f"{W}id") for r in document.iter(f"{W}endnoteReference")]
+    assert not list(document.iter(f"{W}footnoteReference"))
+    endnotes = ElementTree.fromstring(package["word/endnotes.xml"])
+    assert referenced == [n.get(f"{W}id") for n in endnotes.iter(f"{W}endnote")
+                          if n.get(f"{W}type") is None]
+    assert len(referenced) == len(texts)
+    links = package["word/_rels/endnotes.xml.rels"].decode()
+    assert all(f"https://example.org/{n}" in links for n in range(1, 13))
+    assert docx.Document(str(found[True])).paragraphs  # python-docx opens it
+
+
+@pytest.mark.slow
+def test_a_page_nested_past_the_parsers_limit_is_refused_not_cut_short() -> None:
+    """Past 2,048 levels libxml2's HTML parser stops reading: the rest of the page would be
+    missing from the Word document without a word, so the page is refused instead."""
+    from briefsmith.core.errors import RenderError
+    from briefsmith.formats.docx import DocMeta, house_style, html_to_docx
+
+    page = ("<html><body><main>" + "<div>" * 2100 + "deep" + "</div>" * 2100
+            + "<p>After the nesting.</p></main></body></html>")
+    meta = DocMeta(title="Deep", author="Test", date="2026-11-23", language="en-GB")
+    with pytest.raises(RenderError, match="cannot be read whole"):
+        html_to_docx(page, house_style(""), meta, (), None)
+
+
+@pytest.mark.slow
+def test_an_inline_svg_keeps_its_mixed_case_names(built: tuple[Path, Path]) -> None:
+    """The HTML parser lowercases every name; SVG's viewBox or linearGradient only work in
+    their own case, so the picture Word embeds has them back, and its title as written."""
+    package = parts(output(built[0], "parliamentary", "docx"))
+    svgs = [package[n] for n in package if n.startswith("word/media/") and n.endswith(".svg")]
+    chart = next(s for s in svgs if b"Boats &amp; crews" in s)
+    root = ElementTree.fromstring(chart)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.get("viewBox") == "0 0 20 10" and "viewbox" not in root.attrib
+    assert b"<title>Boats &amp; crews, as a line</title>" in chart
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None,
                     reason="LibreOffice is not installed (scripts/setup.sh --test installs it)")
 def test_a_real_word_processor_shows_the_pictures_and_the_notes(sample: Path, cli,

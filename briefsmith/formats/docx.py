@@ -15,6 +15,12 @@ for an endnotes audience the notes are moved into word/endnotes.xml afterwards, 
 relationships and content type. The Word styles come from a reference document made from
 pandoc's default one with the audience's fonts and colours (cached in output/.cache/). Dates,
 zip timestamps and the order of the parts are fixed, so the same inputs give the same bytes.
+
+The HTML and the Word XML are changed as element trees (lxml), never as text: a pattern over
+markup once lost a tag's ">" and the element after <main> with it, and an attribute holding ">"
+or a comment holding a tag can mislead any pattern. docx_xml.py reads the parts without entities
+or network and writes a changed part back as pandoc wrote it, so the bytes stay pandoc's
+everywhere Briefsmith did not change them.
 """
 
 from __future__ import annotations
@@ -30,9 +36,11 @@ import subprocess
 import tempfile
 import zipfile
 from dataclasses import asdict, dataclass
-from html import escape, unescape
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import lxml.html
+from lxml import etree
 
 from ..core.errors import RenderError
 from ..core.files import write_atomic
@@ -40,7 +48,23 @@ from ..core.models import Origin
 from ..core.paths import OutsideProject, read_inside
 from ..render.csl import pandoc_path
 from ..render.html import language_of
+from . import docx_xml
 from .docx_png import add_png_fallbacks
+from .docx_xml import (
+    A_NS,
+    DECLARATION,
+    PIC_NS,
+    R_NS,
+    REL_NS,
+    TYPES_NS,
+    W_NS,
+    WP_NS,
+    XML_NS,
+    markup,
+    parse,
+    w,
+    write,
+)
 
 if TYPE_CHECKING:
     from ..content.config import Config
@@ -101,8 +125,7 @@ _DEFAULTS = {"accent": "1F4E5F", "accent-soft": "EEF3F5", "ink": "1A1A1A", "mute
 _PROPERTY = re.compile(r"--(accent-soft|accent|ink|muted|rule|serif|sans)\s*:\s*([^;{}]+)")
 _HEX = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
 _FAMILY = re.compile(r"""\s*["']?([A-Za-z0-9][A-Za-z0-9 \-]*?)["']?\s*(?:,|$)""")
-_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_ENDNOTES_TYPE = f"{_RELS}/endnotes"
+_ENDNOTES_TYPE = f"{R_NS}/endnotes"
 _ENDNOTES_CONTENT = "application/vnd.openxmlformats-officedocument.wordprocessingml.endnotes+xml"
 
 
@@ -182,59 +205,144 @@ def html_to_docx(html: str, style: HouseStyle, meta: DocMeta, folders: tuple[Pat
                  f"--lua-filter={lua}", "-M", f"lang={meta.language}", "-o", str(target),
                  str(source)], origin)
         parts = _read_zip(target.read_bytes())
-    add_png_fallbacks(parts, origin)
-    if meta.endnotes:
-        _to_endnotes(parts)
-    parts["docProps/core.xml"] = _core(meta).encode("utf-8")
-    parts["word/document.xml"] = _image_descriptions(parts["word/document.xml"])
+    try:
+        add_png_fallbacks(parts, origin)
+        if meta.endnotes:
+            _to_endnotes(parts)
+        parts["word/document.xml"] = _image_descriptions(parts["word/document.xml"])
+    except etree.XMLSyntaxError as exc:  # past libxml2's limits: 256 levels, 10 MB of text
+        raise RenderError(f"the Word XML pandoc wrote cannot be read: {exc}", origin) from exc
+    parts["docProps/core.xml"] = _core(meta)
     return _write_zip(parts, meta.date)
 
 
-_HEAD = re.compile(r"<head\b.*?</head>", re.S | re.I)
-_MAIN = re.compile(r"<(/?)main\b([^>]*)>", re.I)
-_IMG_SRC = re.compile(r"""(<img\b[^>]*?\ssrc\s*=\s*)("[^"]*"|'[^']*')""", re.I)
+# The HTML is this build's own, but holds the user's text: libxml2's HTML parser expands no
+# entity and reads nothing from disk or network. huge_tree: a picture's data: URL over 10 MB
+# would otherwise end the document there, every element after it lost.
+_HTML_PARSER = lxml.html.HTMLParser(no_network=True, huge_tree=True)
 
 
 def _prepare(html: str, folders: tuple[Path, ...], origin: Origin | None) -> str:
     """Drop the head (its title and metadata go into docProps/core.xml instead of a Title
     paragraph) and inline every image that is not a data: URL from the allowed folders."""
-    html = _HEAD.sub("", html, count=1)
+    page = lxml.html.document_fromstring(html, parser=_HTML_PARSER)
+    # the parser recovers from any error but a resource limit (2,048 levels of nesting): past
+    # one it stops reading, and the rest of the page would be missing without a word
+    if fatal := [e for e in _HTML_PARSER.error_log if e.level == etree.ErrorLevels.FATAL]:
+        raise RenderError("the page cannot be read whole for the Word document: "
+                          f"{fatal[0].message}", origin)
+    head = page.find("head")
+    if head is not None:
+        head.drop_tree()
     # pandoc reads only a <main> element's content when there is one: the masthead is needed
-    html = _MAIN.sub(lambda m: f"<{m.group(1)}div{m.group(2)}>", html)
-
-    def inline(match: re.Match[str]) -> str:
-        src = match.group(2)[1:-1]
-        if src.startswith("data:"):
-            return match.group(0)
-        return f'{match.group(1)}"{_data_url(src, folders, origin)}"'
-
-    return _SVG.sub(_svg_image, _IMG_SRC.sub(inline, html))
-
-
-_SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.S | re.I)
-_SVG_LABEL = re.compile(r"""<svg\b[^>]*?\saria-label\s*=\s*("[^"]*"|'[^']*')""", re.I)
-_SVG_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title>", re.S | re.I)
+    for main in list(page.iter("main")):
+        main.tag = "div"
+    for img in page.iter("img"):
+        src = img.get("src")
+        if src is not None and not src.startswith("data:"):
+            img.set("src", _data_url(src, folders, origin))
+    for svg in page.xpath("//svg[not(ancestor::svg)]"):
+        _svg_image(svg, origin)
+    return lxml.html.tostring(page.getroottree(), encoding="unicode")
 
 
-def _svg_image(match: re.Match[str]) -> str:
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+# HTML parsers lowercase every name; these are SVG's mixed-case ones, as HTML5's parsing rules
+# restore them in foreign content ("adjust SVG attributes", and the table of SVG tag names).
+_SVG_TAGS = {name.lower(): name for name in (
+    "altGlyph", "altGlyphDef", "altGlyphItem", "animateColor", "animateMotion",
+    "animateTransform", "clipPath", "feBlend", "feColorMatrix", "feComponentTransfer",
+    "feComposite", "feConvolveMatrix", "feDiffuseLighting", "feDisplacementMap", "feDistantLight",
+    "feDropShadow", "feFlood", "feFuncA", "feFuncB", "feFuncG", "feFuncR", "feGaussianBlur",
+    "feImage", "feMerge", "feMergeNode", "feMorphology", "feOffset", "fePointLight",
+    "feSpecularLighting", "feSpotLight", "feTile", "feTurbulence", "foreignObject", "glyphRef",
+    "linearGradient", "radialGradient", "textPath")}
+_SVG_ATTRIBUTES = {name.lower(): name for name in (
+    "attributeName", "attributeType", "baseFrequency", "baseProfile", "calcMode",
+    "clipPathUnits", "diffuseConstant", "edgeMode", "filterUnits", "glyphRef",
+    "gradientTransform", "gradientUnits", "kernelMatrix", "kernelUnitLength", "keyPoints",
+    "keySplines", "keyTimes", "lengthAdjust", "limitingConeAngle", "markerHeight", "markerUnits",
+    "markerWidth", "maskContentUnits", "maskUnits", "numOctaves", "pathLength",
+    "patternContentUnits", "patternTransform", "patternUnits", "pointsAtX", "pointsAtY",
+    "pointsAtZ", "preserveAlpha", "preserveAspectRatio", "primitiveUnits", "refX", "refY",
+    "repeatCount", "repeatDur", "requiredExtensions", "requiredFeatures", "specularConstant",
+    "specularExponent", "spreadMethod", "startOffset", "stdDeviation", "stitchTiles",
+    "surfaceScale", "systemLanguage", "tableValues", "targetX", "targetY", "textLength",
+    "viewBox", "viewTarget", "xChannelSelector", "yChannelSelector", "zoomAndPan")}
+
+
+def _svg_image(svg: lxml.html.HtmlElement, origin: Origin | None) -> None:
     """An inline SVG chart as a picture: pandoc would embed it too, but without its text
     alternative (aria-label, else its <title>), which Word keeps as the picture's description."""
-    svg = match.group(0)
-    label = _SVG_LABEL.search(svg)
-    title = _SVG_TITLE.search(svg)
-    alt = (label.group(1)[1:-1] if label else
-           escape(unescape(re.sub(r"<[^>]+>", "", title.group(1))).strip())
-           if title else "")
-    if "xmlns=" not in svg.split(">", 1)[0]:
-        svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return f'<img src="data:image/svg+xml;base64,{data}" alt="{alt}">'
+    label, title = svg.get("aria-label"), svg.find(".//title")
+    alt = label if label is not None else (
+        "".join(title.itertext()).strip() if title is not None else "")
+    try:
+        data = etree.tostring(_as_svg(svg), encoding="unicode").encode("utf-8")
+    except ValueError as exc:  # a name or character the HTML parser took and XML does not
+        raise RenderError(f"the inline SVG '{alt[:120]}' is not valid SVG: {exc}",
+                          origin) from exc
+    img = svg.makeelement("img", {"src": f"data:image/svg+xml;base64,"
+                                         f"{base64.b64encode(data).decode('ascii')}",
+                                  "alt": alt})
+    img.tail = svg.tail
+    svg.getparent().replace(svg, img)
+
+
+def _as_svg(svg: lxml.html.HtmlElement) -> etree._Element:
+    """The HTML parser's SVG element as an SVG document: in SVG's namespace, its names in
+    SVG's case, a prefixed name (xlink:href, or one the SVG declares) in its own namespace.
+    An undeclared prefix is a ValueError, as it would be to any SVG reader."""
+    declared = {"xlink": XLINK_NS, "xml": XML_NS}
+    for element in svg.iter(etree.Element):
+        declared |= {key[6:]: value for key, value in element.attrib.items()
+                     if key.startswith("xmlns:")}
+    used: dict[str | None, str] = {None: SVG_NS}
+
+    def name(raw: str, case: dict[str, str], element: bool) -> str:
+        prefix, _, local = raw.rpartition(":")
+        if not prefix:
+            local = case.get(local, local)
+            return f"{{{SVG_NS}}}{local}" if element else local
+        if prefix not in declared:
+            raise ValueError(f"the prefix '{prefix}' of '{raw}' is not declared")
+        if prefix != "xml":
+            used[prefix] = declared[prefix]
+        return f"{{{declared[prefix]}}}{local}"
+
+    def attributes(source: lxml.html.HtmlElement) -> dict[str, str]:
+        return {name(key, _SVG_ATTRIBUTES, False): value for key, value in source.attrib.items()
+                if key != "xmlns" and not key.startswith("xmlns:")}
+
+    for element in svg.iter(etree.Element):  # every prefix in use, before the root declares them
+        name(element.tag, _SVG_TAGS, True)
+        attributes(element)
+    root = etree.Element(name(svg.tag, _SVG_TAGS, True), attributes(svg), nsmap=used)
+    root.text = svg.text
+    todo = [(svg, root)]  # a loop, not recursion: the HTML parser allows 2,048 levels
+    while todo:
+        source, copy = todo.pop()
+        for child in source:
+            if isinstance(child.tag, str):
+                made = etree.SubElement(copy, name(child.tag, _SVG_TAGS, True),
+                                        attributes(child))
+                made.text = child.text
+                todo.append((child, made))
+            elif child.tag is etree.Comment:
+                made = etree.Comment(child.text)
+                copy.append(made)
+            else:
+                continue
+            made.tail = child.tail
+    return root
 
 
 def _data_url(src: str, folders: tuple[Path, ...], origin: Origin | None) -> str:
+    """`src` as the parser read it: its character references are already resolved."""
     from urllib.parse import unquote
 
-    name = unquote(unescape(src))
+    name = unquote(src)
     refuse = (f"the Word document refused the image '{src[:120]}'")
     if re.match(r"[a-z][a-z0-9+.-]*:", name, re.I) or name.startswith(("/", "\\")):
         raise RenderError(f"{refuse}: only files inside the project's templates/ and content/ "
@@ -285,7 +393,8 @@ def reference_doc(style: HouseStyle, cache_dir: Path | None, work: Path) -> Path
 
     key = hashlib.sha256(json.dumps(
         [asdict(style), version("pypandoc_binary"), pandoc_path(),
-         hashlib.sha256(Path(__file__).read_bytes()).hexdigest()], sort_keys=True).encode()
+         *(hashlib.sha256(Path(f).read_bytes()).hexdigest()
+           for f in (__file__, docx_xml.__file__))], sort_keys=True).encode()
     ).hexdigest()
     # written by output.write_atomic, whose temporary names remove_stale_temp knows as
     # Briefsmith's own, so a killed build's half-written file is cleared
@@ -293,10 +402,8 @@ def reference_doc(style: HouseStyle, cache_dir: Path | None, work: Path) -> Path
     if cached is not None and cached.is_file():
         return cached
     default = _read_zip(_pandoc(["--print-default-data-file", "reference.docx"], None))
-    default["word/styles.xml"] = _styles(default["word/styles.xml"].decode("utf-8"),
-                                         style).encode("utf-8")
-    default["word/theme/theme1.xml"] = _theme(default["word/theme/theme1.xml"].decode("utf-8"),
-                                              style).encode("utf-8")
+    default["word/styles.xml"] = _styles(default["word/styles.xml"], style)
+    default["word/theme/theme1.xml"] = _theme(default["word/theme/theme1.xml"], style)
     data = _write_zip(default, "2000-01-01")
     if cached is None:
         path = work / "reference.docx"
@@ -313,75 +420,83 @@ _RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "
               "vanish", "webHidden", "color", "spacing", "w", "kern", "position", "sz", "szCs",
               "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em",
               "lang", "eastAsianLayout", "specVanish", "oMath")
-_EMPTY_ELEMENT = re.compile(r"<w:(\w+)\b[^<>]*/>")
 
 
-def _fonts(family: str, theme: str = "minor") -> str:
+def _fonts(family: str, theme: str = "minor") -> etree._Element:
     """Named fonts for Latin, Greek, Cyrillic and complex scripts; East Asian text keeps the
     theme's font, which Word picks per language."""
-    name = escape(family, quote=True)
-    return (f'<w:rFonts w:ascii="{name}" w:hAnsi="{name}" w:cs="{name}" '
-            f'w:eastAsiaTheme="{theme}EastAsia" />')
+    return etree.Element(w("rFonts"), {w("ascii"): family, w("hAnsi"): family, w("cs"): family,
+                                       w("eastAsiaTheme"): f"{theme}EastAsia"})
 
 
-def _set_rpr(rpr: str, updates: dict[str, str]) -> str:
-    """The inner XML of a w:rPr with some properties replaced, in schema order. Only flat
-    property lists (every child an empty element) are changed, which is all pandoc's have."""
-    children = {m.group(1): m.group(0) for m in _EMPTY_ELEMENT.finditer(rpr)}
-    if _EMPTY_ELEMENT.sub("", rpr).strip():
-        return rpr
-    children.update(updates)
-    return "".join(children[k] for k in sorted(children, key=_RPR_ORDER.index))
+def _property(name: str, value: str) -> etree._Element:
+    return etree.Element(w(name), {w("val"): value})
 
 
-def _restyle(styles: str, style_id: str, updates: dict[str, str]) -> str:
-    pattern = re.compile(rf'(<w:style\b[^>]*w:styleId="{style_id}"[^>]*>)(.*?)(</w:style>)',
-                         re.S)
-    match = pattern.search(styles)
-    if match is None:
-        return styles
-    inner = match.group(2)
-    rpr = re.search(r"<w:rPr>(.*?)</w:rPr>", inner, re.S)
-    if rpr:
-        inner = inner[:rpr.start(1)] + _set_rpr(rpr.group(1), updates) + inner[rpr.end(1):]
-    else:
-        inner += f"<w:rPr>{_set_rpr('', updates)}</w:rPr>"
-    return styles[:match.start(2)] + inner + styles[match.end(2):]
+def _set_rpr(rpr: etree._Element, updates: dict[str, etree._Element]) -> None:
+    """Some run properties of a w:rPr replaced, in schema order. Only a flat property list
+    (every child an empty w: element, nothing but white space between) is changed, which is
+    all pandoc's have: anything else may mean more than a list of properties."""
+    children = list(rpr)
+    if (rpr.text or "").strip() or any(
+            not isinstance(c.tag, str) or etree.QName(c).namespace != W_NS or len(c)
+            or c.text is not None or (c.tail or "").strip() for c in children):
+        return
+    found = {etree.QName(c).localname: c for c in children} | updates
+    rpr.text = None
+    for child in children:
+        rpr.remove(child)
+    for key in sorted(found, key=_RPR_ORDER.index):
+        found[key].tail = None
+        rpr.append(found[key])
 
 
-def _styles(styles: str, style: HouseStyle) -> str:
-    colour = lambda hex_: f'<w:color w:val="{hex_}" />'  # noqa: E731
-    styles = re.sub(r"(<w:rPrDefault>\s*<w:rPr>)(.*?)(</w:rPr>)",
-                    lambda m: m.group(1) + _set_rpr(m.group(2), {
-                        "rFonts": _fonts(style.serif), "color": colour(style.ink)}) + m.group(3),
-                    styles, count=1, flags=re.S)
+def _restyle(styles: etree._Element, style_id: str, updates: dict[str, etree._Element]) -> None:
+    style = next((s for s in styles.iter(w("style")) if s.get(w("styleId")) == style_id), None)
+    if style is None:
+        return
+    rpr = style.find(w("rPr"))
+    _set_rpr(rpr if rpr is not None else etree.SubElement(style, w("rPr")), updates)
+
+
+def _styles(styles: bytes, style: HouseStyle) -> bytes:
+    root = parse(styles)
+    defaults = root.find(f"{w('docDefaults')}/{w('rPrDefault')}/{w('rPr')}")
+    if defaults is not None:
+        _set_rpr(defaults, {"rFonts": _fonts(style.serif),
+                            "color": _property("color", style.ink)})
     for name in ("Title", "Subtitle", *(f"Heading{n}" for n in range(1, 10))):
-        styles = _restyle(styles, name, {"rFonts": _fonts(style.sans, "major"),
-                                         "color": colour(style.accent)})
-    styles = _restyle(styles, "Hyperlink", {"color": colour(style.accent)})
+        _restyle(root, name, {"rFonts": _fonts(style.sans, "major"),
+                              "color": _property("color", style.accent)})
+    _restyle(root, "Hyperlink", {"color": _property("color", style.accent)})
     for name in ("Caption", "TableCaption", "ImageCaption"):
-        styles = _restyle(styles, name, {"rFonts": _fonts(style.sans),
-                                         "color": colour(style.muted)})
-    styles = _restyle(styles, "FootnoteText", {"sz": '<w:sz w:val="18" />',
-                                               "szCs": '<w:szCs w:val="18" />'})
+        _restyle(root, name, {"rFonts": _fonts(style.sans),
+                              "color": _property("color", style.muted)})
+    _restyle(root, "FootnoteText", {"sz": _property("sz", "18"), "szCs": _property("szCs", "18")})
     # Word's own names for endnote styles, made like the footnote ones.
-    extra = ('<w:style w:type="paragraph" w:styleId="EndnoteText"><w:name w:val="endnote text" />'
-             '<w:basedOn w:val="FootnoteText" /><w:qFormat /></w:style>'
-             '<w:style w:type="character" w:styleId="EndnoteReference">'
-             '<w:name w:val="endnote reference" /><w:basedOn w:val="FootnoteReference" />'
-             '</w:style>')
-    return styles.replace("</w:styles>", extra + "</w:styles>", 1)
+    for kind, style_id, name, based_on in (
+            ("paragraph", "EndnoteText", "endnote text", "FootnoteText"),
+            ("character", "EndnoteReference", "endnote reference", "FootnoteReference")):
+        made = etree.SubElement(root, w("style"), {w("type"): kind, w("styleId"): style_id})
+        made.append(_property("name", name))
+        made.append(_property("basedOn", based_on))
+        if kind == "paragraph":
+            etree.SubElement(made, w("qFormat"))
+    return write(root, styles)
 
 
-def _theme(theme: str, style: HouseStyle) -> str:
-    """Theme fonts and the first accent too, for what Word draws from the theme."""
+def _theme(theme: bytes, style: HouseStyle) -> bytes:
+    """Theme fonts and the first accent too, for what Word draws from the theme. The theme is
+    Word's own file, which pandoc copies as it is: written back as lxml writes, as Word does."""
+    root = parse(theme)
     for part, family in (("majorFont", style.sans), ("minorFont", style.serif)):
-        def typeface(m: re.Match[str], family: str = family) -> str:
-            return m.group(1) + escape(family, quote=True) + m.group(2)
-
-        theme = re.sub(rf'(<a:{part}>\s*<a:latin typeface=")[^"]*(")', typeface, theme, count=1)
-    return re.sub(r'(<a:accent1>\s*<a:srgbClr val=")[0-9A-Fa-f]{6}(")',
-                  lambda m: m.group(1) + style.accent + m.group(2), theme, count=1)
+        latin = root.find(f".//{{{A_NS}}}{part}/{{{A_NS}}}latin")
+        if latin is not None and "typeface" in latin.attrib:
+            latin.set("typeface", family)
+    colour = root.find(f".//{{{A_NS}}}accent1/{{{A_NS}}}srgbClr")
+    if colour is not None and "val" in colour.attrib:
+        colour.set("val", style.accent)
+    return write(root, theme, pandoc=False)
 
 
 # ------------------------------------------------------------------ package parts
@@ -409,77 +524,98 @@ def _write_zip(parts: dict[str, bytes], date: str) -> bytes:
     return out.getvalue()
 
 
-def _core(meta: DocMeta) -> str:
+_CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+_DC, _DCTERMS = "http://purl.org/dc/elements/1.1/", "http://purl.org/dc/terms/"
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+_CORE_NAMESPACES = {"cp": _CP, "dc": _DC, "dcterms": _DCTERMS,
+                    "dcmitype": "http://purl.org/dc/dcmitype/", "xsi": _XSI}
+
+
+def _core(meta: DocMeta) -> bytes:
+    """The document's properties. A character XML cannot hold (a control character in a
+    title) is a RenderError: Word would refuse the whole file."""
     when = f"{meta.date}T00:00:00Z"
-    text = lambda value: escape(value, quote=False)  # noqa: E731
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
-            'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-            'xmlns:dcterms="http://purl.org/dc/terms/" '
-            'xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
-            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            f"<dc:title>{text(meta.title)}</dc:title>"
-            f"<dc:creator>{text(meta.author)}</dc:creator>"
-            f"<cp:keywords>{text(', '.join(meta.keywords))}</cp:keywords>"
-            f"<dc:description>{text(meta.description)}</dc:description>"
-            f"<dc:language>{text(meta.language)}</dc:language>"
-            f'<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>'
-            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified>'
-            "</cp:coreProperties>")
+    root = etree.Element(f"{{{_CP}}}coreProperties", nsmap=_CORE_NAMESPACES)
+    dated = {f"{{{_XSI}}}type": "dcterms:W3CDTF"}
+    try:
+        for tag, text, attributes in (
+                (f"{{{_DC}}}title", meta.title, {}),
+                (f"{{{_DC}}}creator", meta.author, {}),
+                (f"{{{_CP}}}keywords", ", ".join(meta.keywords), {}),
+                (f"{{{_DC}}}description", meta.description, {}),
+                (f"{{{_DC}}}language", meta.language, {}),
+                (f"{{{_DCTERMS}}}created", when, dated),
+                (f"{{{_DCTERMS}}}modified", when, dated)):
+            etree.SubElement(root, tag, attributes).text = text
+    except ValueError as exc:
+        raise RenderError(f"the document properties cannot be written: {exc}") from exc
+    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            + markup(root, pandoc=False))
 
 
 def _image_descriptions(document: bytes) -> bytes:
     """pandoc gives each picture's inner description its source, here a long data: URL; give
     it the alt text instead, as the outer one has."""
-    text = document.decode("utf-8")
-    alts = iter(re.findall(r'<wp:docPr descr="([^"]*)"', text))
-    text = re.sub(r'(<pic:cNvPr descr=")[^"]*(")',
-                  lambda m: m.group(1) + next(alts, "") + m.group(2), text)
-    return text.encode("utf-8")
-
-
-_NOTE = re.compile(r'<w:footnote (?![^>]*w:type=)[^>]*>.*?</w:footnote>', re.S)
+    root = parse(document)
+    for outer in root.iter(f"{{{WP_NS}}}docPr"):
+        inner = next(outer.getparent().iter(f"{{{PIC_NS}}}cNvPr"), None)
+        if inner is not None and "descr" in inner.attrib:
+            inner.set("descr", outer.get("descr", ""))
+    return write(root, document)
 
 
 def _to_endnotes(parts: dict[str, bytes]) -> None:
     """Move every footnote pandoc wrote into word/endnotes.xml, as Word endnotes."""
-    footnotes = parts["word/footnotes.xml"].decode("utf-8") if "word/footnotes.xml" in parts \
-        else ""
-    notes = _NOTE.findall(footnotes)
+    if "word/footnotes.xml" not in parts:
+        return
+    footnotes = parse(parts["word/footnotes.xml"])
+    notes = [n for n in footnotes.iter(w("footnote")) if n.get(w("type")) is None]
     if not notes:
         return
-    root = re.search(r"<w:footnotes\b([^>]*)>", footnotes)
-    assert root is not None
-    parts["word/footnotes.xml"] = _NOTE.sub("", footnotes).encode("utf-8")
-    moved = "".join(notes)
-    for old, new in (("<w:footnote ", "<w:endnote "), ("</w:footnote>", "</w:endnote>"),
-                     ("<w:footnoteRef />", "<w:endnoteRef />"),
-                     ('w:val="FootnoteText"', 'w:val="EndnoteText"'),
-                     ('w:val="FootnoteReference"', 'w:val="EndnoteReference"')):
-        moved = moved.replace(old, new)
-    parts["word/endnotes.xml"] = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        f"<w:endnotes{root.group(1)}>"
-        '<w:endnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator />'
-        '</w:r></w:p></w:endnote><w:endnote w:type="separator" w:id="-1"><w:p><w:r>'
-        f"<w:separator /></w:r></w:p></w:endnote>{moved}</w:endnotes>").encode()
-    document = parts["word/document.xml"].decode("utf-8")
-    document = re.sub(r'<w:rStyle w:val="FootnoteReference" />(\s*</w:rPr>\s*)'
-                      r"<w:footnoteReference ",
-                      r'<w:rStyle w:val="EndnoteReference" />\1<w:endnoteReference ', document)
-    if "<w:footnoteReference " in document:  # a reference not in pandoc's usual run
-        document = document.replace("<w:footnoteReference ", "<w:endnoteReference ")
-    parts["word/document.xml"] = document.encode("utf-8")
+    endnotes = etree.Element(w("endnotes"), dict(footnotes.attrib), nsmap=footnotes.nsmap)
+    for kind, note_id in (("continuationSeparator", "0"), ("separator", "-1")):
+        separator = etree.SubElement(endnotes, w("endnote"), {w("type"): kind, w("id"): note_id})
+        etree.SubElement(etree.SubElement(etree.SubElement(separator, w("p")), w("r")), w(kind))
+    renamed = {w("footnote"): w("endnote"), w("footnoteRef"): w("endnoteRef")}
+    styles = {"FootnoteText": "EndnoteText", "FootnoteReference": "EndnoteReference"}
+    for note in notes:
+        _cut(note)
+        endnotes.append(note)
+        for element in note.iter(etree.Element):
+            element.tag = renamed.get(element.tag, element.tag)
+            if element.get(w("val")) in styles:
+                element.set(w("val"), styles[element.get(w("val"))])
+    parts["word/footnotes.xml"] = write(footnotes, parts["word/footnotes.xml"])
+    parts["word/endnotes.xml"] = DECLARATION + markup(endnotes)
+    document = parse(parts["word/document.xml"])
+    for reference in list(document.iter(w("footnoteReference"))):
+        reference.tag = w("endnoteReference")
+        run_style = reference.getparent().find(f"{w('rPr')}/{w('rStyle')}")
+        if run_style is not None and run_style.get(w("val")) == "FootnoteReference":
+            run_style.set(w("val"), "EndnoteReference")
+    parts["word/document.xml"] = write(document, parts["word/document.xml"])
     # The notes' hyperlinks: their relationships go with them.
     old_rels = parts.pop("word/_rels/footnotes.xml.rels", None)
     if old_rels is not None:
         parts["word/_rels/endnotes.xml.rels"] = old_rels
-    rels = parts["word/_rels/document.xml.rels"].decode("utf-8")
-    rels = rels.replace("</Relationships>",
-                        f'<Relationship Type="{_ENDNOTES_TYPE}" Id="rIdBriefsmithEndnotes" '
-                        'Target="endnotes.xml" /></Relationships>')
-    parts["word/_rels/document.xml.rels"] = rels.encode("utf-8")
-    types = parts["[Content_Types].xml"].decode("utf-8")
-    types = types.replace("</Types>", '<Override PartName="/word/endnotes.xml" '
-                                      f'ContentType="{_ENDNOTES_CONTENT}" /></Types>')
-    parts["[Content_Types].xml"] = types.encode("utf-8")
+    rels = parse(parts["word/_rels/document.xml.rels"])
+    etree.SubElement(rels, f"{{{REL_NS}}}Relationship",
+                     {"Type": _ENDNOTES_TYPE, "Id": "rIdBriefsmithEndnotes",
+                      "Target": "endnotes.xml"})
+    parts["word/_rels/document.xml.rels"] = write(rels, parts["word/_rels/document.xml.rels"])
+    types = parse(parts["[Content_Types].xml"])
+    etree.SubElement(types, f"{{{TYPES_NS}}}Override",
+                     {"PartName": "/word/endnotes.xml", "ContentType": _ENDNOTES_CONTENT})
+    parts["[Content_Types].xml"] = write(types, parts["[Content_Types].xml"])
+
+
+def _cut(element: etree._Element) -> None:
+    """Take an element out of its tree, leaving the text after it where it was."""
+    parent, before = element.getparent(), element.getprevious()
+    if element.tail:
+        if before is not None:
+            before.tail = (before.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+        element.tail = None
+    parent.remove(element)

@@ -13,10 +13,11 @@ the project.
 
 from __future__ import annotations
 
-import re
+from lxml import etree
 
 from ..core.errors import RenderError
 from ..core.models import Origin
+from .docx_xml import A_NS, ASVG_NS, R_NS, REL_NS, TYPES_NS, WP_NS, parse, w, write
 
 EMU_PER_INCH = 914_400
 DPI = 200
@@ -24,63 +25,59 @@ MAX_PIXELS = 4_000  # a side; a picture the size of a page at 200 dpi is about 1
 PNG_TYPE = "image/png"
 IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 
-_DRAWING = re.compile(r"<w:drawing>.*?</w:drawing>", re.S)
-_EXTENT = re.compile(r'<wp:extent cx="(\d+)" cy="(\d+)"')
-_BARE_BLIP = re.compile(r"<a:blip>")
-_SVG_BLIP = re.compile(r'<asvg:svgBlip\b[^>]*\br:embed="([^"]+)"')
-_RELATIONSHIP = re.compile(r"<Relationship\b[^>]*>")
-_ID, _TARGET = re.compile(r'\bId="([^"]+)"'), re.compile(r'\bTarget="([^"]+)"')
-
 
 def add_png_fallbacks(parts: dict[str, bytes], origin: Origin | None = None) -> None:
     """Give every SVG-only picture in word/document.xml a PNG main blip, in place. An SVG
     CairoSVG cannot read (malformed, or with XML entities, which its safe mode refuses) is a
     RenderError at `origin`: a picture must not go missing from the document unannounced."""
-    document = parts["word/document.xml"].decode("utf-8")
-    if "svgBlip" not in document:
+    if b"svgBlip" not in parts["word/document.xml"]:
         return
+    document = parse(parts["word/document.xml"])
     rels_name = "word/_rels/document.xml.rels"
-    rels = parts[rels_name].decode("utf-8")
-    targets = {}
-    for element in _RELATIONSHIP.findall(rels):  # attributes in any order
-        rid, target = _ID.search(element), _TARGET.search(element)
-        if rid and target:
-            targets[rid.group(1)] = target.group(1)
-    added: list[str] = []
-
-    def fallback(match: re.Match[str]) -> str:
-        drawing = match.group(0)
-        svg_id, extent = _SVG_BLIP.search(drawing), _EXTENT.search(drawing)
-        if svg_id is None or extent is None or not _BARE_BLIP.search(drawing):
-            return drawing
-        target = targets.get(svg_id.group(1))
+    rels = parse(parts[rels_name])
+    targets = {rel.get("Id"): rel.get("Target") for rel in rels.iter(f"{{{REL_NS}}}Relationship")}
+    added = 0
+    for drawing in document.iter(w("drawing")):
+        svg_id = next((b.get(f"{{{R_NS}}}embed") for b in drawing.iter(f"{{{ASVG_NS}}}svgBlip")
+                       if b.get(f"{{{R_NS}}}embed")), None)
+        extent = next(drawing.iter(f"{{{WP_NS}}}extent"), None)
+        # the main blip pandoc leaves empty beside an SVG: one with no attribute at all
+        blip = next((b for b in drawing.iter(f"{{{A_NS}}}blip") if not b.attrib), None)
+        size = (extent.get("cx", ""), extent.get("cy", "")) if extent is not None else ("", "")
+        if svg_id is None or blip is None or not all(v.isascii() and v.isdigit() for v in size):
+            continue
+        target = targets.get(svg_id)
         svg = parts.get(f"word/{target}") if target else None
         if svg is None:
-            return drawing
-        width, height = (_pixels(int(v)) for v in extent.groups())
-        png_id = f"{svg_id.group(1)}Png"
+            continue
+        width, height = (_pixels(int(v)) for v in size)
+        png_id = f"{svg_id}Png"
         try:
             parts[f"word/media/{png_id}.png"] = _rasterise(svg, width, height)
         except Exception as exc:  # CairoSVG's parse errors have no common base class
-            alt = re.search(r'<wp:docPr descr="([^"]*)"', drawing)
-            raise RenderError(f"the SVG picture '{alt.group(1) if alt else target}' cannot be "
+            described = next(drawing.iter(f"{{{WP_NS}}}docPr"), None)
+            alt = described.get("descr") if described is not None else None
+            raise RenderError(f"the SVG picture '{alt if alt is not None else target}' cannot be "
                               f"drawn as PNG for Word ({type(exc).__name__}): check that it is "
                               "valid SVG without XML entities", origin) from exc
-        added.append(f'<Relationship Type="{IMAGE_REL}" Id="{png_id}" '
-                     f'Target="media/{png_id}.png" />')
-        return _BARE_BLIP.sub(f'<a:blip r:embed="{png_id}">', drawing, count=1)
-
-    document = _DRAWING.sub(fallback, document)
+        etree.SubElement(rels, f"{{{REL_NS}}}Relationship",
+                         {"Type": IMAGE_REL, "Id": png_id, "Target": f"media/{png_id}.png"})
+        blip.set(f"{{{R_NS}}}embed", png_id)
+        added += 1
     if not added:
         return
-    parts["word/document.xml"] = document.encode("utf-8")
-    parts[rels_name] = rels.replace("</Relationships>", "".join(added) + "</Relationships>",
-                                    1).encode("utf-8")
-    types = parts["[Content_Types].xml"].decode("utf-8")
-    if 'Extension="png"' not in types:
-        types = types.replace("<Default ", f'<Default Extension="png" ContentType="{PNG_TYPE}" />'
-                              "<Default ", 1)
-        parts["[Content_Types].xml"] = types.encode("utf-8")
+    parts["word/document.xml"] = write(document, parts["word/document.xml"])
+    parts[rels_name] = write(rels, parts[rels_name])
+    types = parse(parts["[Content_Types].xml"])
+    defaults = list(types.iter(f"{{{TYPES_NS}}}Default"))
+    if not any(d.get("Extension", "").lower() == "png" for d in defaults):
+        png = types.makeelement(f"{{{TYPES_NS}}}Default",
+                                {"Extension": "png", "ContentType": PNG_TYPE})
+        if defaults:
+            defaults[0].addprevious(png)
+        else:
+            types.insert(0, png)
+        parts["[Content_Types].xml"] = write(types, parts["[Content_Types].xml"])
 
 
 def _pixels(emu: int) -> int:
