@@ -4,6 +4,7 @@ caught."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import re
 import signal
@@ -18,7 +19,7 @@ from typing import NoReturn
 from . import __version__
 from .builder.request import BuildRequest, BuildResult
 from .core.errors import BriefsmithError, BriefsmithWarning, Collector, ContentError, Problems
-from .core.files import recording_writes, write_all
+from .core.files import recording_writes, write_all, write_atomic
 from .core.formats import FORMATS
 from .core.models import relpath
 from .run import run_build
@@ -50,8 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     build = sub.add_parser("build", help="build briefs (default: every brief, every audience)",
                            description="Build briefs as PDF and HTML into output/.")
-    build.add_argument("briefs", nargs="*", metavar="BRIEF", help="brief ids (default: all)")
-    build.add_argument("--audience", help="build only this audience")
+    build.add_argument("briefs", nargs="*", metavar="BRIEF",
+                       help="brief ids, or their files in briefs/ (default: all)")
+    build.add_argument("--audience", help="build only this audience, or these: "
+                                          "parliamentary,ngo")
     build.add_argument("--format", default="pdf,html",
                        help="comma-separated output formats: pdf, html, docx (default: pdf,html)")
     build.add_argument("--out", type=Path, default=None,
@@ -92,9 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000,
                        help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
     serve.add_argument("--audience", help="only this audience")
-    check = sub.add_parser("check", help="validate content and verify every quote; writes nothing",
-                           description="Validate every file and verify every quote; writes "
-                                       "nothing.")
+    check = sub.add_parser("check", help="validate content and verify every quote; writes no "
+                                         "output",
+                           description="Validate every file and verify every quote. Writes no "
+                                       "output; when a build has made output/.cache/, it keeps "
+                                       "the quotes it verified and the prose it compared there, "
+                                       "so that the next check and build need not redo them.")
     check.add_argument("--strict", action="store_true",
                        help="fail on editorial warnings too (prose that says more than its "
                             "passages, unresolved conflicts, balance, audience contracts)")
@@ -230,7 +236,7 @@ def _print_problems(exc: BriefsmithError, progress: Progress, debug: bool = Fals
         print(line, file=sys.stderr)
     progress.release()
     count = len(exc.lines())
-    print(f"briefsmith: {count} problem{'s' if count != 1 else ''}; nothing was written",
+    print(f"briefsmith: {count} problem{'s' if count != 1 else ''}; no output was written",
           file=sys.stderr)
 
 
@@ -310,6 +316,30 @@ def _warn(warnings: Iterable[BriefsmithWarning]) -> None:
         print(warning, file=sys.stderr)
 
 
+SEEN_WARNINGS = Path(".cache") / "warnings-shown.json"
+
+
+def _warn_once(warnings: list[BriefsmithWarning], out_dir: Path) -> None:
+    """A build prints the warnings it has not printed before into this output folder; the ones
+    an earlier build printed (the sample's sources that state no author, say) are counted in one
+    line, so that a user's new warning is not buried under them. `check` lists them all."""
+    import json
+
+    seen_file = out_dir / SEEN_WARNINGS
+    try:
+        seen = set(json.loads(seen_file.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        seen = set()
+    lines = [str(w) for w in warnings]
+    _warn(w for w, line in zip(warnings, lines, strict=True) if line not in seen)
+    if repeated := sum(line in seen for line in lines):
+        print(f"briefsmith: {repeated} warning{'s' if repeated != 1 else ''} printed by an "
+              "earlier build, not repeated: `build.py check` lists them all", file=sys.stderr)
+    if set(lines) != seen and seen_file.parent.is_dir():
+        with contextlib.suppress(OSError):  # a note for the next build, never worth failing
+            write_atomic(seen_file, json.dumps(sorted(lines), ensure_ascii=False).encode())
+
+
 def _check(root: Path, override: Path | None, strict: bool = False, fmt: str = "text") -> int:
     # lazy: a no-op build imports core/ alone
     from .pipeline import check
@@ -323,7 +353,7 @@ def _check(root: Path, override: Path | None, strict: bool = False, fmt: str = "
         _warn(project.review)
         count = len(project.review)
         print(f"briefsmith: {count} editorial warning{'s' if count != 1 else ''} with --strict; "
-              "nothing was written", file=sys.stderr)
+              "no output was written", file=sys.stderr)
         return 1
     _warn(project.review)
     quotes = sum(len(c) for c in content.citations.values())
@@ -507,6 +537,35 @@ def _formats(text: str) -> tuple[str, ...]:
     return wanted
 
 
+def _brief_ids(root: Path, given: list[str]) -> list[str] | None:
+    """Brief ids as typed, or as a shell completes them: `briefs/x.yaml` and `x.yaml` are `x`.
+    A path to a file outside the project's briefs/ folder is not a brief of this project."""
+    ids = []
+    for text in given:
+        if text.endswith((".yaml", ".yml")) or "/" in text:
+            path = Path(text)
+            briefs = (root / "briefs").resolve()
+            folders = {(base / path.parent).resolve() for base in (Path.cwd(), root)}
+            if path.parent != Path(".") and briefs not in folders:
+                raise ContentError(f"'{text}' is not in this project's briefs/ folder "
+                                   f"({root / 'briefs'}): give a brief's id or its file there")
+            text = path.name.rsplit(".", 1)[0] if path.suffix in (".yaml", ".yml") else path.name
+        if text not in ids:
+            ids.append(text)
+    return ids or None
+
+
+def _audiences(text: str | None) -> tuple[str, ...] | None:
+    """`--audience ngo` or `--audience parliamentary,ngo`, as `--format` takes a list."""
+    if text is None:
+        return None
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    if not names:
+        raise ContentError(f"--audience '{text}' is not valid: give an audience such as ngo, "
+                           "or a comma-separated list such as parliamentary,ngo")
+    return names
+
+
 def _shard(text: str | None) -> tuple[int, int] | None:
     if text is None:
         return None
@@ -582,8 +641,9 @@ def _build(root: Path, override: Path | None, args: argparse.Namespace,
         raise ContentError(f"-j {args.jobs} is not valid: give 1 or more")
     out_dir = (args.out or root / "output").resolve()
     report = None if args.report is None else Path(args.report or out_dir / "CHANGES.md")
-    request = BuildRequest(args.briefs or None, args.audience, tuple(_formats(args.format)),
-                           args.jobs, override, args.force, _shard(args.shard))
+    request = BuildRequest(_brief_ids(root, args.briefs), _audiences(args.audience),
+                           tuple(_formats(args.format)), args.jobs, override, args.force,
+                           _shard(args.shard))
     request.run_key = request.key()
     progress = progress or Progress()
     try:
@@ -598,7 +658,7 @@ def _build(root: Path, override: Path | None, args: argparse.Namespace,
               f"{time.perf_counter() - started:.2f} s (nothing changed)")
         return 0
     progress.release()
-    _warn(result.warnings)
+    _warn_once(result.warnings, out_dir)
     for output in result.outputs:
         pages = f" ({output.pages} page{'' if output.pages == 1 else 's'})" if output.pages else ""
         print(f"wrote {out_dir / output.path}{pages}")

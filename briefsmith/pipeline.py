@@ -85,7 +85,7 @@ def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
     checks = OutputChecks(project)
     if checks.errors:  # a citation style not found: what to render cannot be decided
         checks.run()
-    pairs = plan(project.content, request.briefs, request.audience)
+    pairs = plan(project.content, request.briefs, request.audiences)
     selections = rebuild.in_shard([select(project.content, b, a, project.config.citation_styles)
                                    for b, a in pairs], request.shard)
     COMPILED.keep_in(out_dir / ".cache" / "templates" if out_dir.is_dir() else None)  # compiled.py
@@ -108,7 +108,7 @@ def build(root: Path, out_dir: Path, request: BuildRequest | None = None,
         result.failed = len(todo.tasks) - len(rendered)
         if errors:
             raise Problems(errors)
-        result.warnings = checks.warnings(all_audiences=request.audience is None)
+        result.warnings = checks.warnings(request.audiences)
         for outputs, warnings in rendered:
             result.outputs.extend(outputs)
             result.warnings.extend(w for w in warnings if w not in result.warnings)

@@ -29,7 +29,7 @@ def write(root: Path, rel: str, text: str) -> None:
 
 
 def summary(count: int) -> str:
-    return f"briefsmith: {count} problem{'s' if count != 1 else ''}; nothing was written"
+    return f"briefsmith: {count} problem{'s' if count != 1 else ''}; no output was written"
 
 
 def assert_fails(run, root: Path, *lines: str) -> None:

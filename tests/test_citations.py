@@ -284,7 +284,7 @@ def test_every_failing_quote_is_listed(project: Path, cli) -> None:
     assert run.code == 1
     assert [line.split(": quote in block ")[0] for line in run.err_lines[:-1]] == [
         "content/blocks/harbour.yaml:8:14", "content/blocks/harbour.yaml:17:14"]
-    assert run.err_lines[-1] == "briefsmith: 2 problems; nothing was written"
+    assert run.err_lines[-1] == "briefsmith: 2 problems; no output was written"
 
 
 # --- The product requirement, on the real sample content ----------------------------------
@@ -310,7 +310,7 @@ def test_one_changed_word_in_the_real_sample_is_caught(sample: Path, cli) -> Non
 
     assert run.code == 1
     problems = run.err_lines
-    assert problems[-1] == "briefsmith: 1 problem; nothing was written"
+    assert problems[-1] == "briefsmith: 1 problem; no output was written"
     assert len(problems) == 2
     assert re.fullmatch(
         rf"{SAMPLE_BLOCK_FILE}:{line_no}:{col}: quote in block 'gs-mined-land' is not in source "

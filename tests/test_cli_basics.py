@@ -127,13 +127,13 @@ def test_build_stops_on_bad_content_before_rendering(project: Path, cli) -> None
     assert run.code == 1
     assert run.err_lines[0].startswith("content/blocks/harbour.yaml:17:14: quote in block "
                                        "'critics-view' is not in source 'harbour-report'")
-    assert run.err_lines[-1] == "briefsmith: 1 problem; nothing was written"
+    assert run.err_lines[-1] == "briefsmith: 1 problem; no output was written"
     assert not (project / "output").exists()
 
 
 @pytest.mark.parametrize(("command", "says"), [
     ("build", "build briefs as pdf and html"),
-    ("check", "verify every quote; writes nothing"),
+    ("check", "verify every quote. writes no output; when a build has made output/.cache/"),
     ("list", "list briefs, audiences, sources and blocks"),
 ])
 def test_subcommand_help_says_what_it_does(capsys: pytest.CaptureFixture[str], command: str,
@@ -152,7 +152,7 @@ def test_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) 
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     for command, says in [("build", "build briefs"), ("check", "validate content and verify "
-                                                               "every quote; writes nothing"),
+                                                               "every quote; writes no output"),
                           ("list", "list briefs, audiences, sources and blocks")]:
         assert re.search(rf"^\s+{command}\s+{re.escape(says)}", out, re.M), out
 

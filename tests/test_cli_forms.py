@@ -115,7 +115,7 @@ def press(sample: Path) -> Path:
 def test_audience_no_brief_lists_is_an_error(press: Path, cli) -> None:
     run = cli(press, "build", "--audience", "press")
     assert (run.code, run.out) == (1, "")
-    assert run.err_lines == [PRESS_ERROR, "briefsmith: 1 problem; nothing was written"]
+    assert run.err_lines == [PRESS_ERROR, "briefsmith: 1 problem; no output was written"]
     assert not (press / "output").exists()
 
 
@@ -125,7 +125,7 @@ def test_audience_the_named_brief_does_not_list_is_an_error(press: Path, cli) ->
     assert run.err_lines == [
         "brief 'uk-treaty-debate' does not list audience 'press': add press to the audiences: "
         "list of briefs/uk-treaty-debate.yaml, then build again",
-        "briefsmith: 1 problem; nothing was written"]
+        "briefsmith: 1 problem; no output was written"]
 
 
 @pytest.mark.slow
@@ -202,3 +202,91 @@ def test_a_missing_part_of_briefsmith_keeps_its_traceback() -> None:
 def test_which_missing_modules_are_missing_dependencies(name: str | None,
                                                         dependency: bool) -> None:
     assert _missing_dependency(ModuleNotFoundError("x", name=name)) is dependency
+
+
+@pytest.mark.slow
+def test_audience_takes_a_list_as_format_does(project: Path, cli) -> None:
+    run = cli(project, "build", "--audience", "parliamentary, ngo", "--format", "html")
+    assert run.code == 0, run.err
+    assert sorted(p.name for p in (project / "output" / "harbour").glob("*.html")) == [
+        "harbour-ngo.html", "harbour-parliamentary.html"]
+    bad = cli(project, "build", "--audience", "parliamentary,nope")
+    assert bad.code == 1
+    assert bad.err_lines[0] == ("no audience 'nope': audiences are minister, ngo, parliamentary, "
+                                "student")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("given", ["briefs/harbour.yaml", "harbour.yaml", "harbour"])
+def test_a_brief_may_be_named_by_its_file_as_a_shell_completes_it(project: Path, cli,
+                                                                  given: str) -> None:
+    run = cli(project, "build", given, "--format", "html", "--audience", "ngo")
+    assert run.code == 0, run.err
+    assert (project / "output" / "harbour" / "harbour-ngo.html").is_file()
+
+
+def test_a_file_outside_briefs_is_not_a_brief(project: Path, cli, tmp_path: Path) -> None:
+    run = cli(project, "build", str(tmp_path / "harbour.yaml"))
+    assert run.code == 1
+    assert run.err_lines[0] == (f"'{tmp_path / 'harbour.yaml'}' is not in this project's briefs/ "
+                                f"folder ({project / 'briefs'}): give a brief's id or its file "
+                                "there")
+
+
+@pytest.mark.parametrize("make", ["a file", "no parent"])
+def test_an_output_folder_that_cannot_be_written_is_one_line(project: Path, cli,
+                                                             tmp_path: Path, make: str) -> None:
+    """As a read-only folder does for a user who is not root (tests here may run as root, for
+    whom no folder is read-only): the OS error in one line, never a traceback."""
+    if make == "a file":
+        out = tmp_path / "taken"
+        out.write_text("not a folder")
+        reason = "File exists"
+    else:
+        out = tmp_path / "missing" / "file-in-the-way"
+        (tmp_path / "missing").write_text("a file where a folder should be")
+        reason = "Not a directory"
+    run = cli(project, "build", "--format", "html", "--out", str(out))
+    assert run.code == 1
+    assert run.err_lines == [
+        f"{out}: cannot write to the output folder ({reason}): make it a folder you can write "
+        "to, or give another with --out", "briefsmith: 1 problem; no output was written"]
+
+
+def test_a_source_without_its_metadata_file_is_one_problem_not_one_per_citing_block(
+        project: Path, cli) -> None:
+    (project / "content" / "sources" / "harbour-report.yaml").unlink()
+    run = cli(project, "check")
+    assert run.code == 1
+    assert run.err_lines == [
+        "content/sources/harbour-report.txt:1:1: source text has no metadata file: add "
+        "content/sources/harbour-report.yaml", "briefsmith: 1 problem; no output was written"]
+
+
+@pytest.mark.slow
+def test_a_build_prints_a_warning_once_and_check_lists_them_all(project: Path, cli) -> None:
+    source = project / "content" / "sources" / "harbour-report.yaml"
+    text = source.read_text(encoding="utf-8")
+    source.write_text("\n".join(line for line in text.splitlines()
+                                if not line.startswith("outlet:")) + "\n", encoding="utf-8")
+    first = cli(project, "build", "--format", "html")
+    warned = [line for line in first.err_lines if "does not state its outlet" in line]
+    assert len(warned) == 1
+    again = cli(project, "build", "--format", "html", "--force")
+    assert warned[0] not in again.err_lines  # nor the unlisted minister audience: 2 in all
+    assert ("briefsmith: 2 warnings printed by an earlier build, not repeated: `build.py check` "
+            "lists them all") in again.err_lines
+    assert warned[0] in cli(project, "check").err_lines
+
+
+@pytest.mark.slow
+def test_a_finding_about_one_audience_is_printed_only_by_a_build_of_it(project: Path,
+                                                                        cli) -> None:
+    contract = project / "templates" / "student" / "audience.yaml"
+    contract.write_text(contract.read_text(encoding="utf-8").replace(
+        "reading_level: {max_grade: 11}", "reading_level: {max_grade: 1}"), encoding="utf-8")
+    level = "for audience 'student' reads at grade"
+    assert any(level in line for line in cli(project, "build", "--format", "html").err_lines)
+    other = cli(project, "build", "--format", "html", "--audience", "ngo", "--force")
+    assert other.code == 0, other.err
+    assert not any(level in line for line in other.err_lines)

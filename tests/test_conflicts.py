@@ -337,7 +337,7 @@ def test_resolution_validation_errors(root: Path, cli) -> None:
         "accept, as_of, claim, note, prefer",
         "content/resolutions.yaml:20:11: resolution for claim 'quay-boats' as of 2027 prefers "
         "block 'survey-boats', which is as of 2026: prefer a block of that period",
-        "briefsmith: 8 problems; nothing was written",
+        "briefsmith: 8 problems; no output was written",
     ]
 
 
@@ -382,7 +382,7 @@ def test_value_validation_errors(root: Path, cli) -> None:
         "the line 'value: ...'",
         "content/blocks/claims.yaml:61:21: unknown key 'number' in 'value' of block 'both'; "
         "allowed keys: set",
-        "briefsmith: 7 problems; nothing was written",
+        "briefsmith: 7 problems; no output was written",
     ]
 
 
@@ -398,7 +398,7 @@ def test_check_strict_fails_on_an_unresolved_conflict_until_resolved(root: Path,
     run = cli(root, "check", "--strict")
     assert run.code == 1
     assert run.err_lines == [UNRESOLVED, "briefsmith: 1 editorial warning with --strict; "
-                                         "nothing was written"]
+                                         "no output was written"]
     run = cli(root, "check")  # without --strict it is a warning
     assert run.code == 0 and UNRESOLVED in run.err_lines
     (root / "content/resolutions.yaml").write_text(ACCEPT, encoding="utf-8")
@@ -505,5 +505,5 @@ def test_a_block_file_that_cannot_be_read_is_the_only_error(sample: Path, cli) -
     with blocks.open("a", encoding="utf-8") as handle:
         handle.write('  - id: broken\ntext: "unclosed\n')
     lines = check_lines(sample, cli)
-    assert lines[-1] == "briefsmith: 1 problem; nothing was written", lines
+    assert lines[-1] == "briefsmith: 1 problem; no output was written", lines
     assert lines[0].startswith("content/blocks/claims.yaml:") and "invalid YAML" in lines[0]

@@ -45,7 +45,7 @@ def strict_fails(cli, root: Path, *expected: str) -> None:
     assert run.code == 1
     assert run.err_lines[-1] == (f"briefsmith: {len(expected)} editorial warning"
                                  f"{'s' if len(expected) != 1 else ''} with --strict; "
-                                 "nothing was written")
+                                 "no output was written")
 
 
 # -- parts -----------------------------------------------------------------------------------
@@ -252,5 +252,5 @@ def test_the_page_budget(project: Path, cli) -> None:
         f"briefs/harbour.yaml:1:1: harbour (minister): the PDF has {pages.group(1)} pages and "
         "audience 'minister' allows 1: shorten what the brief gives this audience "
         "(rule: templates/minister/audience.yaml:6)",
-        "briefsmith: 1 problem; nothing was written"]
+        "briefsmith: 1 problem; no output was written"]
     assert not pdf.exists()

@@ -177,7 +177,7 @@ def test_each_kind_fails_strict_and_warns_without(project: Path, cli, case: str)
     strict = cli(project, "check", "--strict")
     assert strict.code == 1, strict.err
     assert line in strict.err_lines, "\n".join(strict.err_lines)
-    assert "with --strict; nothing was written" in strict.err
+    assert "with --strict; no output was written" in strict.err
     plain_run = cli(project, "check")
     assert plain_run.code == 0, plain_run.err
     assert line in plain_run.err_lines

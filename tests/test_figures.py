@@ -22,7 +22,7 @@ from briefsmith.render.charts import chart_svg
 
 FIG = "content/blocks/figures.yaml"
 PNG = "content/figures/quay.png"
-NOTHING = "briefsmith: {} problem{}; nothing was written"
+NOTHING = "briefsmith: {} problem{}; no output was written"
 
 
 def _add_figures(root: Path) -> Path:

@@ -214,7 +214,7 @@ def test_bad_input_is_one_line_at_its_place_and_writes_nothing(
     assert run.code == 1
     assert run.err_lines[0] == f"{refs}{expected}" or run.err_lines[0].startswith(
         f"{refs}{expected}")
-    assert run.err_lines[-1].endswith("nothing was written")
+    assert run.err_lines[-1].endswith("no output was written")
     assert run.out == ""
     assert only_minimal_sources(project)
 

@@ -191,9 +191,9 @@ def test_byte_order_mark_does_not_shift_columns(project: Path, cli) -> None:
                  "list that starts at line 9): check the quotes and indentation here and on the "
                  "lines above", id="bad-indentation"),
     pytest.param('subtitle: "A fixture brief"', 'subtitle: "A fixture brief',
-                 "briefs/harbour.yaml:3:8: invalid YAML: a value is not expected here (in the "
-                 "mapping that starts at line 1): check the quotes and indentation here and on the "
-                 "lines above", id="quote-closed-on-the-next-line"),
+                 "briefs/harbour.yaml:2:11: invalid YAML: the quoted value that starts here is not "
+                 "closed on its line (the file stops making sense at line 3): add the closing \", "
+                 "or write a long value as a >- block", id="quote-closed-on-the-next-line"),
 ])
 def test_yaml_syntax_error_names_line_and_column(project: Path, cli, old: str, new: str,
                                                  line: str) -> None:
@@ -241,3 +241,24 @@ def test_empty_block_file_is_a_warning(project: Path, cli, text: str) -> None:
     assert run.err_lines == ["content/blocks/empty.yaml: warning: the file is empty: add content "
                              "or delete it"]
     assert run.out == "ok: 1 briefs, 4 blocks, 1 sources, 3 quotes verified\n"
+
+
+def test_merge_conflict_markers_are_named_at_their_line(project: Path, cli) -> None:
+    """Git's markers make YAML fail a line or two later with "could not find expected ':'";
+    the user needs to hear what they are."""
+    edit(project, BLOCKS, "- id: critics-view", "<<<<<<< HEAD\n- id: critics-view")
+    edit(project, BLOCKS, "- id: review-asked", "=======\n>>>>>>> theirs\n- id: review-asked")
+    assert_fails(cli(project, "check"), project,
+                 "content/blocks/harbour.yaml:10:1: a merge conflict is left in this file (git's "
+                 "'<<<<<<<', '=======' and '>>>>>>>' lines): keep the lines you want, then "
+                 "delete the marker lines")
+
+
+def test_an_unclosed_quote_is_named_where_it_opens_not_lines_later(project: Path, cli) -> None:
+    edit(project, BLOCKS, 'text: "Critics say the quay was built for tourists rather than '
+                          'fishing crews."',
+         'text: "Critics say the quay was built for tourists rather than fishing crews.')
+    assert_fails(cli(project, "check"), project,
+                 "content/blocks/harbour.yaml:14:9: invalid YAML: the quoted value that starts "
+                 "here is not closed on its line (the file stops making sense at line 17): add "
+                 "the closing \", or write a long value as a >- block")

@@ -131,7 +131,7 @@ def test_failed_build_leaves_every_earlier_output_byte_identical(project: Path, 
                                                              "three times the number"))
     run = cli(project, "build")
     assert run.code == 1
-    assert run.err_lines[-1] == "briefsmith: 1 problem; nothing was written"
+    assert run.err_lines[-1] == "briefsmith: 1 problem; no output was written"
     assert digest(project / "output") == before
     assert not [p for p in (project / "output").rglob("*.tmp")]
 

@@ -131,7 +131,7 @@ def test_check_names_characters_no_font_can_draw(project: Path, cli) -> None:
     run = cli(project, "check")
     assert run.code == 1
     assert run.err_lines == [f"{where}: {THAI_MESSAGE}",
-                             "briefsmith: 1 problem; nothing was written"]
+                             "briefsmith: 1 problem; no output was written"]
 
 
 def test_check_ignores_marks_and_invisible_characters(project: Path, cli) -> None:
@@ -156,7 +156,7 @@ def test_missing_fallback_fonts_fail_the_build_with_one_line(
     assert run.err_lines == [
         f"the fonts for CJK are not installed ({tmp_path / 'NotoSerifCJK-Regular.ttc'} is "
         "missing; Debian package fonts-noto-cjk): run `make briefs` to set up",
-        "briefsmith: 1 problem; nothing was written"]
+        "briefsmith: 1 problem; no output was written"]
     assert not (project / NGO_PDF).exists()
 
 

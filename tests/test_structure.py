@@ -118,11 +118,11 @@ def test_the_cli_prints_the_traceback_only_with_debug(capsys: pytest.CaptureFixt
     assert isinstance(outcome, RenderError)
     _print_problems(Problems([outcome]), Progress())
     assert capsys.readouterr().err.splitlines() == [
-        outcome.message, "briefsmith: 1 problem; nothing was written"]
+        outcome.message, "briefsmith: 1 problem; no output was written"]
     _print_problems(Problems([outcome]), Progress(), debug=True)
     err = capsys.readouterr().err.splitlines()
     assert err[:2] == [outcome.message, "Traceback (most recent call last):"]
-    assert err[-2:] == ["KeyError: 'missing'", "briefsmith: 1 problem; nothing was written"]
+    assert err[-2:] == ["KeyError: 'missing'", "briefsmith: 1 problem; no output was written"]
 
 
 @pytest.mark.slow

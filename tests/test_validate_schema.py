@@ -528,7 +528,7 @@ def test_check_lists_every_problem_of_a_file(project: Path, cli) -> None:
     ]
     assert_fails(run, project, *lines)
     assert len(run.err_lines) == 11
-    assert run.err_lines[-1] == "briefsmith: 10 problems; nothing was written"
+    assert run.err_lines[-1] == "briefsmith: 10 problems; no output was written"
 
 
 def test_check_lists_problems_of_every_file_together(project: Path, cli) -> None:

@@ -141,12 +141,15 @@ class OutputChecks:
         self.errors.raise_if_any()
         self.project.review.extend(review(self.project, self.findings, self.compared))
 
-    def warnings(self, all_audiences: bool) -> list[BriefsmithWarning]:
-        """The project's warnings for a build, once `finish` passed: with `all_audiences`, also
-        the audience folders no brief lists (built only when a brief does)."""
+    def warnings(self, audiences: Sequence[str] | None = None) -> list[BriefsmithWarning]:
+        """The project's warnings for a build of `audiences` (None: all), once `finish` passed:
+        a finding about one audience only for a build of it; for a build of all, also the
+        audience folders no brief lists (built only when a brief does)."""
         content = self.project.content
-        return [*content.warnings, *self.project.review,
-                *(unlisted_audiences(content) if all_audiences else [])]
+        return [*content.warnings,
+                *(w for w in self.project.review
+                  if audiences is None or w.audience is None or w.audience in audiences),
+                *(unlisted_audiences(content) if audiences is None else [])]
 
     def run(self) -> None:
         """All of it here, the tasks in workers of their own (the `check` command)."""

@@ -23,7 +23,7 @@ def render_report(result: BuildResult | None, errors: list[BriefsmithError],
         lines.append(f"Built {len(result.outputs)} files, skipped {len(result.skipped)} "
                      f"unchanged, failed {result.failed}, in {result.seconds:.1f} s.")
     else:
-        lines.append(f"The build failed with {len(errors)} problem(s); nothing was written.")
+        lines.append(f"The build failed with {len(errors)} problem(s); no output was written.")
     lines.append("")
     if result is not None and result.changes:
         lines += ["## What changed", ""]

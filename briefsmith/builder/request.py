@@ -31,7 +31,7 @@ class BuildRequest:
     """What a build is asked for: `pipeline.build` takes one."""
 
     briefs: list[str] | None = None
-    audience: str | None = None
+    audiences: tuple[str, ...] | None = None  # None: every audience each brief lists
     formats: tuple[str, ...] = ("pdf", "html")  # the CLI's default: docx when asked for
     jobs: int | None = None
     override: Path | None = None
@@ -41,9 +41,10 @@ class BuildRequest:
 
     def key(self) -> str:
         """The command line this request stands for: a later identical one may be a no-op."""
-        return json.dumps({"briefs": sorted(self.briefs or []), "audience": self.audience,
-                           "formats": list(self.formats), "shard": list(self.shard)
-                           if self.shard else None,
+        return json.dumps({"briefs": sorted(self.briefs or []),
+                           "audiences": sorted(self.audiences or ()),
+                           "formats": list(self.formats),
+                           "shard": list(self.shard) if self.shard else None,
                            "templates": str(self.override) if self.override else None},
                           sort_keys=True)
 

@@ -267,6 +267,45 @@ def _as_written(mark: Any, tag: str) -> str:
     return tag
 
 
+_CONFLICT = re.compile(r"^(?:<{7}|={7}|>{7})(?: |$)", re.M)
+# A value that opens a quote after its key (or a list dash), and the rest of its line.
+_OPENS_QUOTE = re.compile(r"^\s*(?:-\s+)?[^\s:#'\"][^:#]*:\s+(?P<q>[\"'])(?P<rest>.*)$")
+
+
+def _closes(quote: str, rest: str) -> bool:
+    """Whether a quoted value opened just before `rest` ends on the same line."""
+    if quote == '"':
+        return re.search(r'(?<!\\)(?:\\\\)*"', rest) is not None
+    return re.search(r"'(?!')", rest.replace("''", "")) is not None
+
+
+def _likely_cause(text: str, rel: str, exc: yaml.MarkedYAMLError) -> ContentError | None:
+    """What a person most likely did, where PyYAML only sees its consequence further down:
+    merge-conflict markers left by git, or a quote opened and never closed on its line (the
+    parser reads on to the next quote mark and fails lines later)."""
+    if (marker := _CONFLICT.search(text)) is not None:
+        line = text.count("\n", 0, marker.start()) + 1
+        return ContentError("a merge conflict is left in this file (git's '<<<<<<<', '=======' "
+                            "and '>>>>>>>' lines): keep the lines you want, then delete the "
+                            "marker lines", Origin(rel, line, 1))
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None or isinstance(exc, _Refused) or "end of stream" in (exc.problem or ""):
+        return None  # a quote open to the end of the file: _syntax_error says where it opens
+    lines = text.split("\n")
+    for number in range(mark.line - 1, max(mark.line - 12, -1), -1):  # upwards from the error
+        found = _OPENS_QUOTE.match(lines[number]) if number < len(lines) else None
+        if found is None:
+            continue
+        if _closes(found.group("q"), found.group("rest")):
+            return None  # the nearest quoted value above is whole: the cause is elsewhere
+        return ContentError(
+            f"invalid YAML: the quoted value that starts here is not closed on its line (the "
+            f"file stops making sense at line {mark.line + 1}): add the closing "
+            f"{found.group('q')}, or write a long value as a >- block",
+            Origin(rel, number + 1, found.start("q") + 1))
+    return None
+
+
 def _syntax_error(exc: yaml.MarkedYAMLError, rel: str) -> ContentError:
     """PyYAML's complaint as one actionable line, pointing where the user should look."""
 
@@ -470,7 +509,7 @@ def parse_text(text: str, rel: str, c_loader: bool = True) -> Document:
         loader = _StrictLoader(text)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, rel) from exc
+        raise (_likely_cause(text, rel, exc) or _syntax_error(exc, rel)) from exc
     except ReaderError as exc:
         pos = exc.position
         line, col = text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)

@@ -111,9 +111,11 @@ def load_content(root: Path, trees: tuple[Path, ...] | None = None, *,
             errors.add(ContentError(f"source text has no metadata file: add "
                                     f"{relpath(path.with_suffix('.yaml'), root)}",
                                     Origin(relpath(path, root), 1, 1)))
-    # A cite may name any source that has a metadata file; one that failed to load is
-    # reported once, where it is, not again at every block citing it.
-    source_ids = sorted(p.stem for p in (root / "content" / "sources").glob("*.yaml"))
+    # A cite may name any source that has a metadata file or a text: one that failed to load,
+    # or whose metadata file is missing, is reported once, where it is, and not again (first)
+    # at every block citing it.
+    source_ids = sorted({p.stem for p in (root / "content" / "sources").glob("*.yaml")}
+                        | {p.stem for p in (root / "content" / "sources").glob("*.txt")})
     declared: set[str] = set()
     blocks: dict[str, Block] = {}
     all_block_files_read = True

@@ -8,6 +8,7 @@ Selection is data, not markup: templates decide where things go, this decides wh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..core.errors import Collector, ContentError
@@ -59,9 +60,9 @@ def select(content: Content, brief: Brief, audience: Audience,
     return Selection(brief, audience, summary, tuple(sections), style)
 
 
-def plan(content: Content, brief_ids: list[str] | None,
-         audience: str | None) -> list[tuple[Brief, Audience]]:
-    """Which (brief, audience) pairs to build, in a stable order.
+def plan(content: Content, brief_ids: Sequence[str] | None,
+         audiences: Sequence[str] | None) -> list[tuple[Brief, Audience]]:
+    """Which (brief, audience) pairs to build, in a stable order. `audiences`: only these.
 
     An audience folder that no brief lists is never built. Asked for by name, that is an error
     saying which brief files to add it to (a build of nothing that exits 0 looks like
@@ -72,13 +73,15 @@ def plan(content: Content, brief_ids: list[str] | None,
             errors.add(ContentError(f"no brief '{bid}': briefs are "
                                     f"{', '.join(sorted(content.briefs)) or 'none'} "
                                     "(files in briefs/)"))
-    if audience is not None and audience not in content.audiences:
-        errors.add(ContentError(f"no audience '{audience}': audiences are "
-                                f"{', '.join(sorted(content.audiences))}"))
+    for audience in audiences or ():
+        if audience not in content.audiences:
+            errors.add(ContentError(f"no audience '{audience}': audiences are "
+                                    f"{', '.join(sorted(content.audiences))}"))
     errors.raise_if_any()
     wanted = sorted(brief_ids or content.briefs)
-    if audience is not None and not any(audience in content.briefs[b].audiences
-                                        for b in wanted):
+    for audience in audiences or ():
+        if any(audience in content.briefs[b].audiences for b in wanted):
+            continue
         files = [content.briefs[b].origin.path for b in wanted]
         where = (" or ".join([", ".join(files[:-1]), files[-1]] if len(files) > 1 else files)
                  or "a brief in briefs/")
@@ -94,6 +97,6 @@ def plan(content: Content, brief_ids: list[str] | None,
     for bid in wanted:
         brief = content.briefs[bid]
         for name in brief.audiences:
-            if audience is None or name == audience:
+            if not audiences or name in audiences:
                 pairs.append((brief, content.audiences[name]))
     return pairs

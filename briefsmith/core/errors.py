@@ -60,11 +60,13 @@ WARNING_KINDS = (
 @dataclass(frozen=True)
 class BriefsmithWarning:
     """A finding that does not stop a build. `message` is what is wrong and what to do, without
-    the place; `kind` is one of WARNING_KINDS."""
+    the place; `kind` is one of WARNING_KINDS; `audience`, the one audience it concerns, if
+    only one (a build for other audiences does not print it)."""
 
     origin: Origin
     message: str
     kind: str
+    audience: str | None = None
 
     def __post_init__(self) -> None:
         assert self.kind in WARNING_KINDS, self.kind
@@ -74,13 +76,16 @@ class BriefsmithWarning:
 
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.origin.path, "line": self.origin.line or None,
-                "column": self.origin.col or None, "kind": self.kind, "message": self.message}
+                "column": self.origin.col or None, "kind": self.kind, "message": self.message,
+                "audience": self.audience}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BriefsmithWarning:
         """The inverse of as_dict, for warnings kept in a cache between runs."""
         origin = Origin(str(data["file"]), int(data["line"] or 0), int(data["column"] or 0))
-        return cls(origin, str(data["message"]), str(data["kind"]))
+        audience = data.get("audience")
+        return cls(origin, str(data["message"]), str(data["kind"]),
+                   None if audience is None else str(audience))
 
 
 class BriefsmithError(Exception):

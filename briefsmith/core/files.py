@@ -63,9 +63,14 @@ def build_lock(out_dir: Path) -> Iterator[None]:
     made itself: what `check` finds is now found under the lock (pipeline.build runs it beside
     the renders), and a failed build writes nothing, not even an empty folder."""
     created = not out_dir.exists()
-    out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:  # a read-only folder, a file in its place, a missing parent
+        raise OutputError(f"cannot write to the output folder ({exc.strerror}): make it a folder "
+                          "you can write to, or give another with --out",
+                          Origin(str(out_dir))) from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -78,7 +78,7 @@ def forbidden_types(content: Content, brief: Brief, audience: str,
             ref.origin, f"brief '{brief.id}' puts {block.type} block '{block.id}' in {where}, "
             f"and audience '{audience}' forbids {block.type} blocks: move it to a brief for "
             f"another audience, or give the block an 'audiences:' list without {audience} "
-            f"(rule: {contract.rule('forbid_types')})", "contract"))
+            f"(rule: {contract.rule('forbid_types')})", "contract", audience))
     return out
 
 
@@ -102,14 +102,15 @@ def missing_parts(project: Project, selection: Selection,
     absent = [p for p in contract.parts if p not in shown]
     out = [BriefsmithWarning(brief.origin, f"{label} has no '{part}' part (no element with "
                              f'id="{part}" on its page): the audience promises '
-                             f'{", ".join(contract.parts)} (rule: {rule})', "contract")
+                             f'{", ".join(contract.parts)} (rule: {rule})', "contract",
+                             audience.name)
            for part in absent]
     present = [p for p in contract.parts if p in shown]
     if present != sorted(present, key=shown.index):
         actual = ", ".join(sorted(present, key=shown.index))
         out.append(BriefsmithWarning(
             brief.origin, f"{label} shows its parts in the order {actual}; the audience "
-            f"promises {', '.join(contract.parts)} (rule: {rule})", "contract"))
+            f"promises {', '.join(contract.parts)} (rule: {rule})", "contract", audience.name))
     return out
 
 
@@ -135,7 +136,8 @@ def unbalanced_sections(content: Content, selection: Selection, contract: Contra
             f"{len(views)} perspective{'' if len(views) == 1 else 's'} ({names}) in its "
             f"positions and quotes for audience '{selection.audience.name}', which asks for at "
             f"least {least}: add a position from another perspective, or say why in the "
-            f"section's 'balance_note:' (rule: {contract.rule('balance')})", "contract"))
+            f"section's 'balance_note:' (rule: {contract.rule('balance')})", "contract",
+            selection.audience.name))
     return out
 
 
@@ -185,7 +187,7 @@ def undefined_acronyms(selection: Selection,
             where, f"'{acronym}' is used in {what}{also} for audience '{name}', and no term "
             f"block in brief '{brief.id}' defines it: add a term block for {acronym} to the "
             f"brief, or list it under define_acronyms: {{allow: [...]}} "
-            f"(rule: {contract.rule('define_acronyms')})", "acronym"))
+            f"(rule: {contract.rule('define_acronyms')})", "acronym", name))
     return out
 
 
@@ -202,7 +204,7 @@ def reading_level_findings(selection: Selection,
         f"audience '{selection.audience.name}' reads at grade {level.grade:.1f} "
         f"(Flesch-Kincaid, {level.words:,} words), above the audience's "
         f"{contract.max_grade:g}: simplify the hardest blocks first: {hardest} "
-        f"(rule: {contract.rule('reading_level')})", "reading-level")]
+        f"(rule: {contract.rule('reading_level')})", "reading-level", selection.audience.name)]
 
 
 def page_budget_error(selection: Selection, pages: int | None) -> RenderError | None:

@@ -146,7 +146,8 @@ class FindingCache(_JsonCache):
     @staticmethod
     def valid(value: Any) -> bool:
         return isinstance(value, list) and all(
-            isinstance(item, dict) and set(item) == {"file", "line", "column", "kind", "message"}
+            isinstance(item, dict)
+            and set(item) == {"file", "line", "column", "kind", "message", "audience"}
             for item in value)
 
     def get(self, key: str) -> list[BriefsmithWarning] | None:

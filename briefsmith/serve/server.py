@@ -92,7 +92,8 @@ def _worker_main(conn: Connection, server_end: Connection, root: Path, out_dir: 
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
             try:
                 result = run_build(root, out_dir, BuildRequest(
-                    audience=audience, formats=formats, override=override))
+                    audiences=(audience,) if audience else None, formats=formats,
+                    override=override))
             finally:
                 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             reply = ("done", [o.path.as_posix() for o in result.outputs], result.seconds,

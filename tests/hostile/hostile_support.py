@@ -173,7 +173,7 @@ def tree(folder: Path) -> set[str]:
 
 def problem_lines(err_lines: list[str]) -> list[str]:
     """A failed run's problem lines, less the closing count line (which is checked apart)."""
-    assert err_lines and re.fullmatch(r"briefsmith: \d+ problems?; nothing was written",
+    assert err_lines and re.fullmatch(r"briefsmith: \d+ problems?; no output was written",
                                       err_lines[-1]), err_lines
     return err_lines[:-1]
 

@@ -194,7 +194,7 @@ def test_second_build_while_one_holds_the_lock_is_refused(hproject: Path, cli,
         assert problem_lines(run.err_lines) == [
             f"{out / LOCK_NAME}: another build is writing to this output folder: wait for it "
             "to finish and run the build again"]
-        assert run.err_lines[-1] == "briefsmith: 1 problem; nothing was written"
+        assert run.err_lines[-1] == "briefsmith: 1 problem; no output was written"
         assert digest(out) == before
     finally:
         holder.kill()

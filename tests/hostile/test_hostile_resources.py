@@ -375,7 +375,7 @@ def test_refusal_is_reported_once_per_resource(hproject: Path, cli, secret: Path
     assert run.code == 1
     assert sorted(problem_lines(run.err_lines)) == sorted(
         [refused(f"file://{secret}", OUTSIDE), refused("file:///etc/passwd", OUTSIDE)])
-    assert run.err_lines[-1] == "briefsmith: 2 problems; nothing was written"
+    assert run.err_lines[-1] == "briefsmith: 2 problems; no output was written"
     assert BRIEF_AT in run.err
 
 

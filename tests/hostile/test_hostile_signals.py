@@ -179,7 +179,7 @@ def test_located_problems_come_first_on_stderr(hproject: Path,
     lines = proc.stderr.splitlines()
     assert proc.returncode == 1, proc.stderr
     assert lines[0] == REFUSED
-    assert lines[-1] == "briefsmith: 1 problem; nothing was written"
+    assert lines[-1] == "briefsmith: 1 problem; no output was written"
     progress = lines[1:-1]
     assert sorted(re.sub(r" in [\d.]+ s$", "", p.split("] ", 1)[1]) for p in progress) == [
         "built harbour (parliamentary) (pdf)", "built harbour (student) (pdf)",
