@@ -146,3 +146,18 @@ def test_an_instance_made_twice_is_the_same_bytes(tmp_path: Path) -> None:
     with TTFont(tmp_path / "first.ttf") as made, \
             TTFont(font_instances.FONTS_DIR / instance.source) as source:
         assert made["head"].modified == source["head"].modified
+
+
+@pytest.mark.slow
+def test_instances_made_in_parallel_are_the_cached_ones_byte_for_byte(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new machine makes the instances one process per core; each file must be the one a
+    single process makes (two of them here, to keep the test short)."""
+    cached = font_instances.ensure()
+    two = (font_instances.INSTANCES[0], font_instances.INSTANCES[-1])
+    monkeypatch.setattr(font_instances, "INSTANCES", two)
+    font_instances._make_all(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(i.file_name for i in two)
+    for instance in two:
+        assert (tmp_path / instance.file_name).read_bytes() == \
+            (cached / instance.file_name).read_bytes()

@@ -302,3 +302,25 @@ def test_only_a_usable_canonical_link_replaces_og_url(canonical: str, expected: 
             f'mines-og">{canonical}</head><body><p>Text.</p></body></html>').encode()
     meta = read_meta(page.decode(), decode_page(page, "page.html"))
     assert meta.url == expected
+
+
+def test_a_long_paragraph_that_mentions_furniture_words_is_not_flagged(project: Path, cli,
+                                                                       tmp_path: Path) -> None:
+    """Only short lines, or lines that open with the call, look like page furniture: a user who
+    obeys a wrong flag deletes a real paragraph and shifts every later pinpoint."""
+    paragraphs = [
+        "The committee recommended that the government register every cleared field and share "
+        "the related survey data with the de-mining charities before the next session.",
+        "Related: how the fields were cleared",
+        "Parents can sign up their children for the mine-risk education classes that the "
+        "charity runs in every school of the district each spring.",
+    ]
+    page = tmp_path / "fields.html"
+    page.write_text("<html><body><article>" + "".join(f"<p>{p}</p>" for p in paragraphs)
+                    + "</article></body></html>", encoding="utf-8")
+    run = cli(project, "ingest", str(page), "--id", "fields")
+    assert run.code == 0, run.err
+    review = [line for line in run.out.splitlines() if ": review: " in line]
+    assert review == ["content/sources/fields.txt:2: review: looks like a link to other "
+                      "articles: \"Related: how the fields were cleared\": keep it only if it is "
+                      "the article's text"]

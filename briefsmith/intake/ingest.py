@@ -35,6 +35,7 @@ PERSPECTIVE_TODO = "perspective:"
 # Characters that format a page but are not text: a quote could never be typed with them.
 INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 # Lines an extractor sometimes keeps that are usually page furniture, not article text.
+FURNITURE_WORDS = 12  # a longer paragraph is furniture only if it opens with the call
 _CLUTTER = (
     (re.compile(r"\b(subscribe|subscription|sign[ -]?up|newsletter|log ?in|register)\b", re.I),
      "looks like a sign-up prompt"),
@@ -109,7 +110,11 @@ def review_lines(paragraphs: list[str], rel: str) -> list[str]:
     """`rel:line: review: ...` for each kept line that looks like page furniture."""
     out = []
     for n, line in enumerate(paragraphs, 1):
-        reasons = [why for pattern, why in _CLUTTER if pattern.search(line)]
+        # Furniture is short, or opens with its call ("Sign up to…", "Related: …"); a word such
+        # as "recommended" or "register" inside an article's long sentence is the article's.
+        short = len(line.split()) <= FURNITURE_WORDS
+        reasons = [why for pattern, why in _CLUTTER
+                   if (found := pattern.search(line)) and (short or found.start() <= 3)]
         if len(line.split()) <= 3 and not reasons:
             reasons.append("a short line (a heading, a caption or a link?)")
         if reasons:
