@@ -279,3 +279,22 @@ def test_checks_dry_render_draws_no_chart_but_the_build_does(figures: Path) -> N
     assert f'<img src="{NOT_DRAWN}" alt="Bar chart: 640 boats' in page
     check(figures)  # the pages check keeps still pass with the stand-in
     assert not (figures / "output").exists()
+
+
+@pytest.mark.slow
+def test_a_chart_is_drawn_in_the_house_colours(figures: Path, cli) -> None:
+    """A maroon house style gets a maroon chart, not the built-in blue."""
+    import base64
+    import re
+
+    (figures / "briefsmith.yaml").write_text(
+        'colours:\n  accent: "#7a1f3d"\n  ink: "#222222"\n', encoding="utf-8")
+    run = cli(figures, "build", "--audience", "parliamentary", "--format", "html")
+    assert run.code == 0, run.err
+    html = (figures / "output" / "harbour" / "harbour-parliamentary.html").read_text()
+    charts = [base64.b64decode(m).decode() for m in re.findall(
+        r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)]
+    drawn = [svg for svg in charts if "<path" in svg and len(svg) > 2000]
+    assert drawn, "no chart in the page"
+    assert all("#7a1f3d" in svg and "#2b5d8a" not in svg for svg in drawn)
+    assert all("#222222" in svg and "#1a1a1a" not in svg for svg in drawn)

@@ -29,12 +29,13 @@ if TYPE_CHECKING:
 
 CHART_KINDS = ("bar", "line")
 WIDTH_IN, HEIGHT_IN = 6.0, 3.0  # fits the narrowest column of the built-in templates
-INK, ACCENT = "#1a1a1a", "#2b5d8a"
+INK, ACCENT = "#1a1a1a", "#2b5d8a"  # the built-in templates' --ink and --accent
+Colours = tuple[str, str]  # ink, accent: the house style's, where briefsmith.yaml sets them
 
 
-def spec(block: Block) -> dict[str, object]:
+def spec(block: Block, colours: Colours = (INK, ACCENT)) -> dict[str, object]:
     """What the drawing depends on, and nothing else: the cache key and the drawing's input."""
-    return {"kind": block.chart, "axis": block.axis,
+    return {"kind": block.chart, "axis": block.axis, "colours": list(colours),
             "points": [(p.label, p.value.number, p.value.qualifier, p.value.unit)
                        for p in block.points]}
 
@@ -47,19 +48,21 @@ def _drawer_version() -> str:
     return f"{sha256(Path(__file__).read_bytes())}:{version('matplotlib')}:{folder().name}"
 
 
-def spec_key(block: Block) -> str:
+def spec_key(block: Block, colours: Colours = (INK, ACCENT)) -> str:
     """The cache key: the spec and what draws it."""
-    return sha256(json.dumps([spec(block), _drawer_version()], sort_keys=True).encode())
+    return sha256(json.dumps([spec(block, colours), _drawer_version()],
+                             sort_keys=True).encode())
 
 
-def chart_svg(block: Block, cache: Path | None = None, *, write: bool = True) -> bytes:
+def chart_svg(block: Block, cache: Path | None = None, *, write: bool = True,
+              colours: Colours = (INK, ACCENT)) -> bytes:
     """The chart's SVG. With `cache` (output/.cache/charts), read from `<key>.svg` there, or
     drawn and (with `write`, and only when output/.cache/ exists) saved there: drawing costs
     seconds in a fresh process, a cached chart nothing."""
-    spec_json = json.dumps(spec(block), sort_keys=True)
+    spec_json = json.dumps(spec(block, colours), sort_keys=True)
     if cache is None:
         return _draw(spec_json)
-    path = cache / f"{spec_key(block)}.svg"
+    path = cache / f"{spec_key(block, colours)}.svg"
     if path.is_file() and not path.is_symlink():
         data = path.read_bytes()
         if data.startswith(b"<?xml"):
@@ -75,10 +78,11 @@ NOT_DRAWN = "data:image/svg+xml;base64," + base64.b64encode(
     b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>').decode("ascii")
 
 
-def chart_url(block: Block, cache: Path | None = None, *, write: bool = True) -> str:
+def chart_url(block: Block, cache: Path | None = None, *, write: bool = True,
+              colours: Colours = (INK, ACCENT)) -> str:
     """The chart as a data: URL: one file for HTML, the renderer's own SVG reader for PDF, an
     embedded picture for Word (docx.py converts SVG data: images)."""
-    svg = chart_svg(block, cache, write=write)
+    svg = chart_svg(block, cache, write=write, colours=colours)
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
@@ -93,6 +97,7 @@ def _draw(spec_json: str) -> bytes:
     from matplotlib.figure import Figure
 
     data = json.loads(spec_json)
+    ink, accent = data["colours"]
     labels = [p[0] for p in data["points"]]
     values = [float(p[1]) for p in data["points"]]
     shown = [_written(p[1], p[2], p[3]) for p in data["points"]]
@@ -100,19 +105,19 @@ def _draw(spec_json: str) -> bytes:
     # instance, ExtraLight, too thin at chart size
     font = font_manager.FontProperties(fname=str(ensure() / "SourceSans3-Regular.ttf"))
     style: Any = {"svg.fonttype": "path", "svg.hashsalt": "briefsmith", "font.size": 10,
-             "axes.edgecolor": INK, "text.color": INK, "axes.labelcolor": INK,
-             "xtick.color": INK, "ytick.color": INK, "axes.spines.top": False,
+             "axes.edgecolor": ink, "text.color": ink, "axes.labelcolor": ink,
+             "xtick.color": ink, "ytick.color": ink, "axes.spines.top": False,
              "axes.spines.right": False}
     with matplotlib.rc_context(style):
         fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN))
         ax = fig.add_subplot()
         if data["kind"] == "line":
-            ax.plot(labels, values, color=ACCENT, marker="o", linewidth=2)
+            ax.plot(labels, values, color=accent, marker="o", linewidth=2)
             for x, y, text in zip(labels, values, shown, strict=True):
                 ax.annotate(text, (x, y), textcoords="offset points", xytext=(0, 6),
                             ha="center", fontproperties=font, fontsize=9)
         else:
-            bars = ax.bar(labels, values, color=ACCENT, width=0.6)
+            bars = ax.bar(labels, values, color=accent, width=0.6)
             for label in ax.bar_label(bars, labels=shown, padding=3):
                 label.set_fontproperties(font)
                 label.set_fontsize(9)

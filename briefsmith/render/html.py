@@ -32,7 +32,7 @@ from ..core.formats import FORMATS
 from ..core.models import Block, Brief, Citation, Content, Origin, Source, relpath
 from ..evidence.conflicts import Finding, notes_by_block
 from ..theme.templates import ENTRY, TemplateChain, code_at, syntax_error, template_frame
-from .charts import NOT_DRAWN, chart_url
+from .charts import ACCENT, INK, NOT_DRAWN, Colours, chart_url
 from .csl import Formatted, find_pandoc, format_citations
 
 _PLACEHOLDER = re.compile(r'<bs-cite n="(\d+)"></bs-cite>')
@@ -208,9 +208,10 @@ def _markdown(text: str | None, origin: Origin, inline: bool = False) -> Markup:
 
 def block_view(block: Block, audience: str, citations: tuple[Citation, ...],
                conflict: ConflictView | None = None, charts: Path | None = None,
-               draw: bool = True) -> BlockView:
+               draw: bool = True, colours: Colours = (INK, ACCENT)) -> BlockView:
     """`charts`: the folder of drawn charts (output/.cache/charts), read and filled; without
-    `draw`, a chart's picture is a blank stand-in (check's dry render, which reads no pixels)."""
+    `draw`, a chart's picture is a blank stand-in (check's dry render, which reads no pixels).
+    `colours`: the house style's ink and accent, which a chart is drawn in."""
     text = block.text_for(audience)
     where = block.at("wording") if text != block.text else block.at("text")
     return BlockView(
@@ -223,7 +224,8 @@ def block_view(block: Block, audience: str, citations: tuple[Citation, ...],
         claim=block.claim, value=block.value.written if block.value else None,
         scope=block.scope, conflict=conflict, inference=block.inference,
         alt=block.alt, caption=block.caption, credit=block.credit,
-        image=block.image_url or ((chart_url(block, charts) if draw else NOT_DRAWN)
+        image=block.image_url or ((chart_url(block, charts, colours=colours) if draw
+                                   else NOT_DRAWN)
                                   if block.type == "chart" else None),
         chart=block.chart, axis=block.axis, rows=_chart_rows(block, citations),
     )
@@ -294,8 +296,10 @@ def build_context(selection: Selection, citations: dict[str, tuple[Citation, ...
     chart cache folder (charts.chart_svg); `draw`: see block_view."""
     brief, audience = selection.brief, selection.audience
     differ = conflict_views(selection, notes or {})
+    house = dict(config.colours)
+    colours = (house.get("ink", INK), house.get("accent", ACCENT))
     views = {b.id: block_view(b, audience.name, citations.get(b.id, ()), differ.get(b.id),
-                              charts, draw) for b in selection.blocks}
+                              charts, draw, colours) for b in selection.blocks}
     cited = {c.source.id: c.source for b in selection.blocks for c in citations.get(b.id, ())}
     # a note cites every side, also those this output does not show
     cited.update((c.source.id, c.source) for v in differ.values() for s in v.sides
