@@ -284,17 +284,19 @@ def capture_pdf_html(project_obj: Any, sels: list[Any], cache_dir: Path
 
     def recorder(html: str, base_dir: Path, *args: Any, **kwargs: Any) -> Any:
         captured.append({**current, "html": html, "base_url": base_dir.as_uri() + "/"})
-        return b"", SimpleNamespace(missing_glyphs=[], refused=[], errors=[], warnings=[]), 0
+        log = SimpleNamespace(missing_glyphs=[], refused=[], errors=[], warnings=[])
+        return SimpleNamespace(log=log, pages=0, blocks_from=lambda page: [])
 
-    real = pdf_module.render_pdf
-    pdf_module.render_pdf = recorder
+    real, real_write = pdf_module.render_document, pdf_module.write
+    pdf_module.render_document = recorder
+    pdf_module.write = lambda rendered, identifier: b""
     started = time.perf_counter()
     try:
         for sel in sels:
             current.update(brief=sel.brief.id, audience=sel.audience.name)
             render_one(project_obj, sel, ("pdf",), cache_dir)
     finally:
-        pdf_module.render_pdf = real
+        pdf_module.render_document, pdf_module.write = real, real_write
     return captured, time.perf_counter() - started
 
 

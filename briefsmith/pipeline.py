@@ -51,11 +51,11 @@ def render_one(project: Project, selection: Selection, formats: tuple[str, ...],
         if FORMATS[fmt].renderer == "pandoc":
             data = render_docx(html, selection, templates, project.config, cache_dir)
         elif FORMATS[fmt].renderer == "weasyprint":
-            data, log, pages = pdf.render_pdf(html, templates.folders[0],
-                                              (*templates.folders, project.root / "content"),
-                                              identifier=f"{brief.id}/{audience.name}",
-                                              epoch=pdf.epoch_of(brief.date), origin=brief.origin)
-            over = page_budget_error(selection, pages)  # an audience's promise of N pages
+            laid = pdf.render_document(html, templates.folders[0], (*templates.folders,
+                                       project.root / "content"),
+                                       epoch=pdf.epoch_of(brief.date), origin=brief.origin)
+            data, log, pages = pdf.write(laid, f"{brief.id}/{audience.name}"), laid.log, laid.pages
+            over = page_budget_error(selection, pages, laid.text_from)  # N pages promised
             if problems := [*pdf.log_problems(log, selection, label), *([over] if over else [])]:
                 raise Problems(problems)
             warnings += pdf.log_warnings(log, selection, label)

@@ -250,7 +250,7 @@ def test_the_page_budget(project: Path, cli) -> None:
     assert pages and int(pages.group(1)) > 1, run.err  # how many depends on the house style
     assert run.err_lines == [
         f"briefs/harbour.yaml:1:1: harbour (minister): the PDF has {pages.group(1)} pages and "
-        "audience 'minister' allows 1: shorten what the brief gives this audience "
-        "(rule: templates/minister/audience.yaml:6)",
+        "audience 'minister' allows 1; on page 2 and after: boats-first-year: shorten what the "
+        "brief gives this audience (rule: templates/minister/audience.yaml:6)",
         "briefsmith: 1 problem; no output was written"]
     assert not pdf.exists()

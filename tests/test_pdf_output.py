@@ -186,3 +186,25 @@ def test_minister_key_points_fit_on_one_page(built_sample: Path, brief: str) -> 
     assert len(selection.summary) >= 3 and re.search(r"\[\d, Paras?\.? \d", text)
     if any(b.type == "fact" for b in selection.blocks):
         assert "Figures" in text
+
+
+def test_no_brief_ends_on_a_page_of_colophon_alone(built_sample: Path) -> None:
+    """What comes before the colophon or disclaimer (the last reference, or the NGO's 'about'
+    box) shares its page: a reader turning to the last page finds the brief's own end there."""
+    import html as html_module
+
+    checked = 0
+    for pdf in sorted(built_sample.glob("*/*.pdf")):
+        reader = PdfReader(pdf)
+        if len(reader.pages) == 1:
+            continue
+        page = " ".join((reader.pages[-1].extract_text() or "").split())
+        assert "Briefsmith" in page  # the colophon itself is there
+        markup = pdf.with_suffix(".html").read_text(encoding="utf-8")
+        entries = re.findall(r'<li[^>]*class="csl-entry"[^>]*>(.*?)</li>|<li>(.*?)</li>',
+                             markup.split('class="bibliography', 1)[1].split("</ul>", 1)[0])
+        last = re.sub(r"<[^>]+>", "", "".join(entries[-1]))
+        words = " ".join(html_module.unescape(last).split()[:4])
+        assert words and words in page, f"{pdf.name}: the last page holds the colophon alone"
+        checked += 1
+    assert checked >= 6

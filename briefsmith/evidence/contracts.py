@@ -20,13 +20,14 @@ Each finding names the brief's line and the rule's line: `briefs/x.yaml:12:5: wa
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..content.select import Selection, select
 from ..core.errors import BriefsmithWarning, RenderError
 from ..core.models import Block, BlockRef, Brief, Content, Contract, Origin
 from .balance import section_perspectives, voice_blocks
-from .readability import reading_level
+from .readability import plain_text, reading_level
 
 if TYPE_CHECKING:
     from ..content.config import Config
@@ -207,13 +208,31 @@ def reading_level_findings(selection: Selection,
         f"(rule: {contract.rule('reading_level')})", "reading-level", selection.audience.name)]
 
 
-def page_budget_error(selection: Selection, pages: int | None) -> RenderError | None:
-    """A PDF longer than its audience's page budget: the build fails, naming the brief and the
-    rule (a one-page sheet on two pages is not what the reader was promised)."""
+def spilled_blocks(selection: Selection, overflow: str) -> list[str]:
+    """The blocks whose printed words begin or end in `overflow`: five words in a row of their
+    first or last sentence, as drawn (a block cut by the page break ends there)."""
+    found = []
+    for block in selection.blocks:
+        for text in shown_texts(block, selection.audience.name):
+            words = plain_text(text).split()
+            if len(words) >= 5 and (" ".join(words[:5]) in overflow
+                                    or " ".join(words[-5:]) in overflow):
+                found.append(block.id)
+                break
+    return found
+
+
+def page_budget_error(selection: Selection, pages: int | None,
+                      text_from: Callable[[int], str] | None = None) -> RenderError | None:
+    """A PDF longer than its audience's page budget: the build fails, naming the brief, the
+    blocks that spill over (`text_from(page)`: the words drawn from that page on) and the rule
+    (a one-page sheet on two pages is not what the reader was promised)."""
     contract = selection.audience.contract
     if contract is None or contract.pages is None or pages is None or pages <= contract.pages:
         return None
     brief, audience = selection.brief, selection.audience.name
+    spill = spilled_blocks(selection, text_from(contract.pages + 1)) if text_from else []
+    over = (f"; on page {contract.pages + 1} and after: {', '.join(spill)}" if spill else "")
     return RenderError(f"{brief.id} ({audience}): the PDF has {pages} pages and audience "
-                       f"'{audience}' allows {contract.pages}: shorten what the brief gives "
-                       f"this audience (rule: {contract.rule('pages')})", brief.origin)
+                       f"'{audience}' allows {contract.pages}{over}: shorten what the brief "
+                       f"gives this audience (rule: {contract.rule('pages')})", brief.origin)

@@ -265,6 +265,21 @@ class Rendered:
     def pages(self) -> int:
         return len(self.document.pages)
 
+    def text_from(self, page: int) -> str:
+        """The words drawn on page `page` (1-based) and after: what spills over a page budget,
+        for naming the blocks it comes from (any template's, whatever its markup)."""
+        words: list[str] = []
+
+        def walk(box: Any) -> None:
+            if isinstance(getattr(box, "text", None), str):
+                words.append(box.text)
+            for child in getattr(box, "children", ()):
+                walk(child)
+
+        for laid in self.document.pages[page - 1:]:
+            walk(laid._page_box)  # WeasyPrint's own tree: no public walk over a page's boxes
+        return " ".join(" ".join(words).split())
+
 
 def render_document(html: str, base_dir: Path, allowed_roots: tuple[Path, ...], *,
                     epoch: int, origin: Origin | None) -> Rendered:
