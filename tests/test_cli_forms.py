@@ -103,7 +103,7 @@ def test_build_help_after_a_build_option(capsys: pytest.CaptureFixture[str]) -> 
 
 @pytest.fixture
 def press(sample: Path) -> Path:
-    """The real sample with a press audience made as the README says, but listed nowhere."""
+    """The real sample with a press audience made as the guide says, but listed nowhere."""
     shutil.copytree(sample / "templates/minister", sample / "templates/press")
     audience = sample / "templates/press/audience.yaml"
     lines = audience.read_text(encoding="utf-8").splitlines()

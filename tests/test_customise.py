@@ -1,4 +1,4 @@
-"""The README's "Customise your briefs" walk-through, step by step, as a new user does it."""
+"""The guide's "Customise your briefs" walk-through (docs/guide.md), as a new user does it."""
 
 from __future__ import annotations
 

@@ -475,10 +475,12 @@ def load_yaml(path: Path, root: Path, allowed: tuple[Path, ...] = ()) -> Any:
     return load_document(path, root, allowed).data
 
 
-def load_document(path: Path, root: Path, allowed: tuple[Path, ...] = ()) -> Document:
+def load_document(path: Path, root: Path, allowed: tuple[Path, ...] = (),
+                  shown: str | None = None) -> Document:
     """load_yaml, keeping what callers need to tell an empty file from one that says `null`.
-    `allowed`: folders besides the project a file may be in (a `--templates` tree)."""
-    rel = relpath(path, root)
+    `allowed`: folders besides the project a file may be in (a `--templates` tree); `shown`:
+    the file's name in messages, when not its path from the project (a built-in file)."""
+    rel = shown or relpath(path, root)
     try:
         raw = read_inside(path, (root, *allowed))
     except OutsideProject as exc:

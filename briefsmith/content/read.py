@@ -16,6 +16,7 @@ from typing import TypeVar
 from ..core.errors import BriefsmithError, BriefsmithWarning, Collector, ContentError, Problems
 from ..core.models import Audience, Block, Brief, Content, Origin, Source, relpath
 from ..core.paths import read_inside
+from ..theme.templates import display
 from .claims import load_resolutions
 from .config import CONFIG_NAME
 from .load import empty_file_warning, load_document
@@ -43,8 +44,9 @@ def discover_audiences(root: Path, trees: tuple[Path, ...],
                     or not (folder / "audience.yaml").is_file()):
                 continue
             path = folder / "audience.yaml"
-            doc = load_document(path, root, (folder.parent,))  # its tree may be outside
-            if (aud := load_audience(doc, relpath(path, root), folder, errors)) is not None:
+            shown = display(path, root)  # a built-in one as builtin/..., wherever installed
+            doc = load_document(path, root, (folder.parent,), shown)  # its tree may be outside
+            if (aud := load_audience(doc, shown, folder, errors)) is not None:
                 found[aud.name] = aud
     return dict(sorted(found.items()))
 
