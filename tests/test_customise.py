@@ -82,5 +82,43 @@ def test_step3_add_an_audience_with_a_folder_only(project: Path, cli) -> None:
     assert run.code == 0, run.err
     pdf = project / "output/harbour/harbour-press.pdf"
     assert len(PdfReader(pdf).pages) == 1
+    first = (PdfReader(pdf).pages[0].extract_text() or "").splitlines()[0]
+    assert first.upper().endswith("· PRESS PACK"), first  # its own label, not the minister's
     listed = cli(project, "list")
     assert "  press: Press pack (notes: in-text, style: ieee)" in listed.out
+
+
+@pytest.mark.slow
+def test_a_logo_in_the_house_colour_stays_visible_on_the_ngo_cover(project: Path, cli) -> None:
+    """The NGO cover is filled with the house accent: a logo drawn in that colour (here a
+    maroon disc on a transparent ground) sits on white, not on the accent it would vanish
+    into."""
+    import subprocess
+
+    from PIL import ImageDraw
+
+    accent = (0x7A, 0x1F, 0x3D)
+    logo = Image.new("RGBA", (120, 120), (0, 0, 0, 0))
+    ImageDraw.Draw(logo).ellipse((10, 10, 110, 110), fill=(*accent, 255))
+    logo.save(project / "logo.png")
+    (project / "briefsmith.yaml").write_text('logo: "logo.png"\nlogo_alt: "Harbour Watch"\n'
+                                             'colours:\n  accent: "#7a1f3d"\n')
+    run = cli(project, "build", "--audience", "ngo", "--format", "pdf")
+    assert run.code == 0, run.err
+    subprocess.run(["pdftoppm", "-r", "72", "-png", "-f", "1", "-l", "1",
+                    str(project / "output/harbour/harbour-ngo.pdf"), str(project / "cover")],
+                   check=True)
+    [png] = project.glob("cover*.png")
+    page = Image.open(png).convert("RGB")
+    raw, width = page.tobytes(), page.width
+
+    def is_accent(i: int) -> bool:
+        return all(abs(raw[3 * i + k] - v) < 12 for k, v in enumerate(accent))
+
+    cover = [i for i in range(len(raw) // 3) if is_accent(i)]
+    left, top = min(i % width for i in cover), min(i // width for i in cover)
+    mm = 72 / 25.4  # the logo: the top left of the cover, inside its 9 mm padding
+    box = page.crop((left + int(7 * mm), top + int(7 * mm), left + int(26 * mm),
+                     top + int(22 * mm))).tobytes()
+    white = sum(1 for i in range(0, len(box), 3) if min(box[i:i + 3]) > 235)
+    assert white > 200, f"the logo has no light ground on the cover ({white} white pixels)"
