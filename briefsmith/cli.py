@@ -542,14 +542,14 @@ def _brief_ids(root: Path, given: list[str]) -> list[str] | None:
     A path to a file outside the project's briefs/ folder is not a brief of this project."""
     ids = []
     for text in given:
-        if text.endswith((".yaml", ".yml")) or "/" in text:
+        if text.endswith((".yaml", ".yml")):
             path = Path(text)
             briefs = (root / "briefs").resolve()
             folders = {(base / path.parent).resolve() for base in (Path.cwd(), root)}
             if path.parent != Path(".") and briefs not in folders:
                 raise ContentError(f"'{text}' is not in this project's briefs/ folder "
                                    f"({root / 'briefs'}): give a brief's id or its file there")
-            text = path.name.rsplit(".", 1)[0] if path.suffix in (".yaml", ".yml") else path.name
+            text = path.stem
         if text not in ids:
             ids.append(text)
     return ids or None
