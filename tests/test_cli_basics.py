@@ -94,7 +94,8 @@ def test_list_fails_like_check_on_bad_content(project: Path, cli) -> None:
     (project / "content/sources/harbour-report.txt").unlink()
     run = cli(project, "list")
     assert_fails(run, project,
-                 "content/sources/harbour-report.yaml:1:1: source 'harbour-report' has no text "
+                 "content/sources/harbour-report.yaml:1:1: source 'harbour-report' is cited by "
+                 "block 'boats-first-year' (content/blocks/harbour.yaml:1:3) but has no text "
                  "file: save the article's verbatim text as content/sources/harbour-report.txt")
 
 

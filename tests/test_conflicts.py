@@ -27,7 +27,7 @@ SURVEY_META = """title: "Fishing Co-operative Survey"
 label: "Survey by the fishing co-operative"
 kind: report
 outlet: "Fishing Co-operative"
-authors: ["Bo Hansen"]
+authors: [{family: "Hansen", given: "Bo"}]
 published: "2027-12-01"
 url: "https://example.org/survey"
 perspective: "the fishing crews' own count of boats and crews at the quay"

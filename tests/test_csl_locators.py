@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from briefsmith.core.models import Citation, Origin, Source
+from briefsmith.core.models import Citation, Name, Origin, Source
 from briefsmith.render.csl import format_citations
 
 STYLES = sorted((Path(__file__).resolve().parent.parent / "briefsmith" / "assets" / "csl")
                 .glob("*.csl"))
 SOURCE = Source(id="harbour", title="Harbour Report", label="Harbour Report", kind="report",
-                outlet=None, authors=("Ada Byron",), editors=(), published="2026-01-05",
-                url=None, accessed=None, perspective=None, notes=None,
+                outlet=None, authors=(Name(family="Byron", given="Ada"),), editors=(),
+                published="2026-01-05", url=None, accessed=None, perspective=None, notes=None,
                 paragraphs=tuple(f"Paragraph {i}." for i in range(1, 9)), text_path="x.txt",
                 origin=Origin("content/sources/harbour.yaml", 1, 1))
 
@@ -41,3 +41,12 @@ def test_one_paragraph_and_several_get_the_same_label_and_punctuation(style: Pat
     assert len(labels) == 1, f"{style.stem}: {texts}"
     assert [m.group(3) for m in found if m] == ["", "s", "s"], texts
     assert [m.group(4).strip() for m in found if m] == ["4", "4, 7", "6\u20137"], texts
+
+
+def test_ieee_writes_the_paragraph_label_in_lower_case() -> None:
+    """The vendored ieee.csl capitalised every label but "p.": "[1, Para. 4]" mid-citation."""
+    ieee = STYLES[[s.stem for s in STYLES].index("ieee")]
+    texts = [re.sub(r"<[^>]+>", "", format_citations([occurrence], ieee, "en-GB",
+                                                     None).citations[0])
+             for occurrence in (cite((4, 4)), cite((4, 4), (7, 7)), cite((6, 7)))]
+    assert texts == ["[1, para. 4]", "[1, paras 4, 7]", "[1, paras 6\u20137]"]

@@ -183,7 +183,7 @@ def test_minister_key_points_fit_on_one_page(built_sample: Path, brief: str) -> 
     assert "Key points" in text and "Sources" in text
     model = CONTENT.briefs[brief]
     selection = select(CONTENT, model, CONTENT.audiences["minister"])
-    assert len(selection.summary) >= 3 and re.search(r"\[\d, Paras?\.? \d", text)
+    assert len(selection.summary) >= 3 and re.search(r"\[\d, paras?\.? \d", text)
     if any(b.type == "fact" for b in selection.blocks):
         assert "Figures" in text
 

@@ -124,11 +124,12 @@ def test_unknown_type_with_did_you_mean(project: Path, cli) -> None:
                  "'harbour' (did you mean 'intro'?); allowed keys: balance_note, blocks, id, "
                  "intro, title",
                  id="section-typo"),
-    pytest.param(SOURCE, 'authors: ["Ada Byron"]', 'author: ["Ada Byron"]',
+    pytest.param(SOURCE, "authors: [", "author: [",
                  "content/sources/harbour-report.yaml:5:1: unknown key 'author' in source "
                  "'harbour-report' (did you mean 'authors'?); allowed keys: accessed, authors, "
-                 "editors, kind, label, notes, outlet, perspective, published, short_title, title, "
-                 "url, viewpoint",
+                 "csl_type, doi, edition, editors, genre, isbn, issue, kind, label, language, "
+                 "notes, number, outlet, pages, perspective, place, published, publisher, series, "
+                 "short_title, title, url, viewpoint, volume",
                  id="source-typo"),
 ])
 def test_unknown_key(project: Path, cli, rel: str, old: str, new: str, line: str) -> None:
@@ -437,7 +438,8 @@ def test_url_must_be_https(project: Path, cli, url: str) -> None:
 def test_source_text_file_missing(project: Path, cli) -> None:
     (project / SOURCE_TEXT).unlink()
     assert_fails(cli(project, "check"), project,
-                 "content/sources/harbour-report.yaml:1:1: source 'harbour-report' has no text "
+                 "content/sources/harbour-report.yaml:1:1: source 'harbour-report' is cited by "
+                 "block 'boats-first-year' (content/blocks/harbour.yaml:1:3) but has no text "
                  "file: save the article's verbatim text as content/sources/harbour-report.txt")
 
 
@@ -549,7 +551,7 @@ def test_check_lists_problems_of_every_file_together(project: Path, cli) -> None
 
 
 @pytest.mark.parametrize(("remove", "missing"), [
-    ('authors: ["Ada Byron"]\n', "author"),
+    ('authors: [{family: "Byron", given: "Ada"}]\n', "author"),
     ('outlet: "The Harbour Gazette"\n', "outlet"),
     ('published: "2026-03-02"\n', "date"),
     ('url: "https://example.org/harbour"\n', "URL"),

@@ -8,6 +8,7 @@ read; validate.py checks what they say and opens no file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -58,10 +59,13 @@ def _source(path: Path, root: Path, errors: Collector) -> Source | None:
     doc = load_document(path, root)
     txt = path.with_suffix(".txt")
     txt_rel = relpath(txt, root)
-    text: bytes | ContentError
-    if not txt.is_file():
-        text = ContentError(f"source '{path.stem}' has no text file: save the article's "
-                            f"verbatim text as {txt_rel}", Origin(rel, 1, 1))
+    text: bytes | ContentError | None
+    if not os.path.lexists(txt):  # none yet: an error only once a block cites the source
+        text = None
+    elif not txt.is_file():
+        text = ContentError(f"source text {txt_rel} is not a file (a folder, or a link that "
+                            f"leads nowhere): save the article's verbatim text as {txt_rel}",
+                            Origin(txt_rel, 1, 1))
     elif not txt.resolve().is_relative_to(root.resolve()):
         text = ContentError(f"source text {txt_rel} is a link to a file outside the project: "
                             "copy the article's text into the project instead",

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from ..core.errors import Collector, ContentError, printable
-from ..core.models import BlockRef, Origin
+from ..core.models import NAME_PARTS, BlockRef, Name, Origin
 from .load import YList, YMap
 
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -24,6 +24,7 @@ DATE_RE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
 FULL_DATE_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
 HEX_COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 LANG_RE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+DOI_RE = re.compile(r"10\.\d{4,9}/\S+")
 MAX_TEXT = 20_000
 MAX_SOURCE_TEXT = 1_000_000
 MIN_QUOTE_WORDS = 3
@@ -169,6 +170,62 @@ class Fields:
                 continue
             out.append((str(item).strip(), value.at(i)))
         return out
+
+    def names(self, key: str) -> tuple[Name, ...]:
+        """`authors:` or `editors:`: each name a string, taken as written (CSL's `literal`: it
+        is never split, since nothing tells a person "Ana Ruiz García" from an organisation
+        "Human Rights Watch"), or a mapping of its parts (`family`, `given`, `particle`,
+        `dropping_particle`, `suffix`) or `{literal: ...}`. Every problem is located."""
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, YList):
+            self.fail(key, f"'{key}' of {self.what} must be a list, e.g. [a, b]")
+            return ()
+        one = key.removesuffix("s")
+        out = []
+        for i, item in enumerate(value):
+            what = f"{one} {i + 1} of {self.what}"
+            if isinstance(item, YMap):
+                name = self._name(item, what)
+                if name is not None:
+                    out.append(name)
+                continue
+            if isinstance(item, bool) or not isinstance(item, (str, int)) or not str(item).strip():
+                self.errors.add(ContentError(
+                    f"{what} must be non-empty text (a name written whole) or a mapping of its "
+                    "parts, e.g. {family: Byron, given: Ada}", value.at(i)))
+                continue
+            text = " ".join(str(item).split())
+            if (bad := DISGUISING.search(text)) is not None:
+                self.errors.add(ContentError(f"{what} contains {hidden(bad.group())}, which can "
+                                             "make text read differently from what it says: "
+                                             "delete it", value.at(i)))
+                continue
+            out.append(Name(literal=text))
+        return tuple(out)
+
+    def _name(self, item: YMap, what: str) -> Name | None:
+        f = Fields(item, what, self.errors)
+        before = len(self.errors.errors)
+        f.check_keys(set(), set(NAME_PARTS))
+        parts = {k: f.text(k, required=True, limit=300) for k in NAME_PARTS if k in item}
+        if len(self.errors.errors) > before:
+            return None
+        given = {k for k in parts if k != "literal"}
+        if "literal" in parts and given:
+            self.errors.add(ContentError(
+                f"{what} has 'literal' and {', '.join(repr(k) for k in sorted(given))}: "
+                "'literal' is a name written whole (an organisation); write it alone, or write "
+                "a person's parts without it", item.key_at("literal")))
+            return None
+        if "literal" not in parts and "family" not in parts:
+            self.errors.add(ContentError(
+                f"{what} has no 'family' or 'literal': write a person as {{family: Byron, "
+                "given: Ada} (a single name as {family: Cher}) and an organisation as "
+                "{literal: Human Rights Watch}", item.origin))
+            return None
+        return Name(**{k: " ".join(v.split()) for k, v in parts.items() if v})
 
     def mapping(self, key: str) -> YMap | None:
         value = self.data.get(key)

@@ -17,6 +17,8 @@ from pathlib import Path
 from ..core.errors import BriefsmithWarning, Collector, ContentError, printable
 from ..core.models import (
     BLOCK_TYPES,
+    CSL_TYPES,
+    SOURCE_DETAILS,
     SOURCE_KINDS,
     VOICE_TYPES,
     Audience,
@@ -45,6 +47,7 @@ from .schema import (
     BLOCK_KEYS,
     COMMON_BLOCK_KEYS,
     DATE_RE,
+    DOI_RE,
     FULL_DATE_RE,
     ID_RE,
     INVISIBLE,
@@ -125,10 +128,15 @@ def _find_written(file_text: str, markup: str, start: int, end: int) -> int | No
     return None
 
 
-def load_source(doc: Document, rel: str, sid: str, txt_rel: str, text: bytes | ContentError,
-                errors: Collector) -> Source | None:
-    """`text`: the bytes of the source's .txt file, or why it could not be read (reported only
-    once the metadata file is a mapping, as a problem of that source)."""
+SOURCE_TEXT_KEYS = ("publisher", "place", "volume", "issue", "pages", "number", "edition",
+                    "series", "genre", "isbn")
+
+
+def load_source(doc: Document, rel: str, sid: str, txt_rel: str,
+                text: bytes | ContentError | None, errors: Collector) -> Source | None:
+    """`text`: the bytes of the source's .txt file, why it could not be read (reported only
+    once the metadata file is a mapping, as a problem of that source), or None when there is no
+    text file yet (allowed until a block cites the source: `check_viewpoints`)."""
     loaded = _id_file(doc, rel, sid, "source", "label and kind", errors)
     if loaded is None:
         return None
@@ -136,7 +144,8 @@ def load_source(doc: Document, rel: str, sid: str, txt_rel: str, text: bytes | C
     f = Fields(data, f"source '{sid}'", errors)
     f.check_keys({"label", "kind"},
                  {"perspective", "title", "short_title", "outlet", "authors", "editors",
-                  "published", "url", "accessed", "notes", "viewpoint"})
+                  "published", "url", "accessed", "notes", "viewpoint", "csl_type",
+                  "language", "doi", *SOURCE_TEXT_KEYS})
     url = f.text("url")
     if url is not None and not url.startswith("https://"):
         f.fail("url", f"'url' of source '{sid}' must start with https://: give the article's "
@@ -145,7 +154,7 @@ def load_source(doc: Document, rel: str, sid: str, txt_rel: str, text: bytes | C
     paragraphs: tuple[str, ...] = ()
     if isinstance(text, ContentError):
         errors.add(text)
-    else:
+    elif text is not None:
         raw = text
         if len(raw) > MAX_SOURCE_TEXT:
             errors.add(ContentError(f"source text is {len(raw):,} bytes; the limit is "
@@ -165,27 +174,45 @@ def load_source(doc: Document, rel: str, sid: str, txt_rel: str, text: bytes | C
     # Optional until a block cites the source (balance.check_viewpoints): an imported or
     # ingested source waits for the editor's own description, never a placeholder's.
     perspective = f.text("perspective") or None
+    # every key is read before a missing label or kind ends the source, so that one `check`
+    # (and `import-refs`, which asks this function about the files it would write) names all
+    title, outlet = f.text("title"), f.text("outlet")
+    authors, editors = f.names("authors"), f.names("editors")
+    published = f.pattern("published", DATE_RE, "YYYY, YYYY-MM or YYYY-MM-DD in quotes")
+    accessed = f.pattern("accessed", FULL_DATE_RE, "YYYY-MM-DD in quotes")
+    notes, short_title = f.text("notes"), f.text("short_title", limit=120)
+    viewpoint = f.pattern("viewpoint", ID_RE, "a perspective id such as 'humanitarian'")
+    csl_type = f.choice("csl_type", CSL_TYPES)
+    language = f.pattern("language", LANG_RE, "a language tag such as 'en', 'fr' or 'pt-BR'")
+    details = {key: f.text(key, limit=300) for key in SOURCE_TEXT_KEYS}
+    details["doi"] = f.pattern("doi", DOI_RE, "the DOI itself, e.g. '10.1177/0022343324123' "
+                                              "(without https://doi.org/)")
     if label is None or kind is None:
         return None
     return Source(
         id=sid,
-        title=f.text("title"),
+        title=title,
         label=label,
         kind=kind,
-        outlet=f.text("outlet"),
-        authors=tuple(v for v, _ in f.text_list("authors")),
-        editors=tuple(v for v, _ in f.text_list("editors")),
-        published=f.pattern("published", DATE_RE, "YYYY, YYYY-MM or YYYY-MM-DD in quotes"),
+        outlet=outlet,
+        authors=authors,
+        editors=editors,
+        published=published,
         url=url,
-        accessed=f.pattern("accessed", FULL_DATE_RE, "YYYY-MM-DD in quotes"),
+        accessed=accessed,
         perspective=perspective,
-        notes=f.text("notes"),
+        notes=notes,
         paragraphs=paragraphs,
         text_path=txt_rel,
         origin=Origin(rel, 1, 1),
-        short_title=f.text("short_title", limit=120),
-        viewpoint=f.pattern("viewpoint", ID_RE, "a perspective id such as 'humanitarian'"),
+        short_title=short_title,
+        viewpoint=viewpoint,
         viewpoint_at=f.at("viewpoint") if "viewpoint" in data else None,
+        csl_type=csl_type,
+        publisher=details.pop("publisher"),
+        language=language,
+        details=tuple((k, v) for k in SOURCE_DETAILS if (v := details.get(k)) is not None),
+        has_text=text is not None,
     )
 
 
@@ -554,9 +581,9 @@ def check_viewpoints(sources: dict[str, Source], blocks: dict[str, Block],
     one (a block may leave its own out and take its sources'). With no list declared, any id is
     accepted: a project starts counting before it settles its list.
 
-    A source no block cites yet (just imported or ingested) may lack its `perspective` and
-    `viewpoint`: nothing of it reaches a reader, and only the editor can describe it. That is a
-    warning in `warnings`; once a block cites it, an error."""
+    A source no block cites yet (just imported or ingested) may lack its text file, its
+    `perspective` and its `viewpoint`: nothing of it reaches a reader, and only the editor can
+    supply them. That is a warning in `warnings`; once a block cites it, an error."""
     first_citing: dict[str, Block] = {}  # each source's first citing block, named in the error
     for block in blocks.values():
         for c in block.cites:
@@ -571,6 +598,17 @@ def check_viewpoints(sources: dict[str, Source], blocks: dict[str, Block],
 
     for src in sources.values():
         citing = first_citing.get(src.id)
+        if not src.has_text:
+            save = f"save the article's verbatim text as {src.text_path}"
+            if citing is None:
+                if warnings is not None:
+                    warnings.append(BriefsmithWarning(
+                        Origin(src.origin.path), f"source '{src.id}' has no text file yet: "
+                        f"{save} before a block cites it", "source"))
+            else:
+                errors.add(ContentError(f"source '{src.id}' is cited by block '{citing.id}' "
+                                        f"({citing.origin}) but has no text file: {save}",
+                                        src.origin))
         if src.perspective is None:
             needed = "write how the source sees the question in your own words as 'perspective:'"
             if citing is None:

@@ -39,6 +39,23 @@ SOURCE_KINDS = (
 )
 VOICE_TYPES = ("position", "quote")  # the block types that voice a perspective
 
+# CSL 1.0.2's item types: what a source is to a citation style (`csl_type:`), when its `kind`
+# (the editor's judgement) does not say it (a report, a web page, a journal article, a chapter).
+CSL_TYPES = (
+    "article", "article-journal", "article-magazine", "article-newspaper", "bill", "book",
+    "broadcast", "chapter", "classic", "collection", "dataset", "document", "entry",
+    "entry-dictionary", "entry-encyclopedia", "event", "figure", "graphic", "hearing",
+    "interview", "legal_case", "legislation", "manuscript", "map", "motion_picture",
+    "musical_score", "pamphlet", "paper-conference", "patent", "performance", "periodical",
+    "personal_communication", "post", "post-weblog", "regulation", "report", "review",
+    "review-book", "software", "song", "speech", "standard", "thesis", "treaty", "webpage",
+)
+# The bibliographic details a source may state for its citation style, in the order a source
+# file lists them (docs/content-format.md): the source key; render/csl.py names each for CSL.
+SOURCE_DETAILS = ("place", "volume", "issue", "pages", "number", "edition", "series", "genre",
+                  "doi", "isbn")
+NAME_PARTS = ("family", "given", "particle", "dropping_particle", "suffix", "literal")
+
 
 def relpath(path: Path, root: Path) -> str:
     """A path as the user should see it: relative to the project when it is inside it (as
@@ -63,6 +80,31 @@ def para_locator(*spans: tuple[int, int], words: tuple[str, str] = ("para", "par
 
 
 @dataclass(frozen=True)
+class Name:
+    """An author's or editor's name as the source file gives it: `literal`, a name written
+    whole (an organisation, or anything whose parts are not stated), or a person's parts, so
+    that a citation style can invert and abbreviate it without guessing where it splits."""
+
+    family: str | None = None
+    given: str | None = None
+    particle: str | None = None  # CSL's non-dropping particle: "van der" in "van der Berg"
+    dropping_particle: str | None = None  # CSL's dropping particle: "de" in "Charles de Gaulle"
+    suffix: str | None = None  # "Jr.", "III"
+    literal: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The name as written, given name first: how the brief itself shows it."""
+        if self.literal is not None:
+            return self.literal
+        return " ".join(p for p in (self.given, self.dropping_particle, self.particle,
+                                    self.family, self.suffix) if p)
+
+    def __str__(self) -> str:
+        return self.shown
+
+
+@dataclass(frozen=True)
 class Source:
     """A source article: its honest metadata and its verbatim text split into paragraphs."""
 
@@ -71,8 +113,8 @@ class Source:
     label: str
     kind: str
     outlet: str | None
-    authors: tuple[str, ...]
-    editors: tuple[str, ...]
+    authors: tuple[Name, ...]
+    editors: tuple[Name, ...]
     published: str | None
     url: str | None
     accessed: str | None
@@ -84,6 +126,23 @@ class Source:
     short_title: str | None = None
     viewpoint: str | None = None  # an id from the project's `perspectives` (briefsmith.yaml)
     viewpoint_at: Origin | None = None
+    csl_type: str | None = None  # None: the type follows from `kind` (render/csl.py)
+    publisher: str | None = None
+    language: str | None = None  # the article's language, a BCP 47 tag such as "fr"
+    details: tuple[tuple[str, str], ...] = ()  # (key of SOURCE_DETAILS, value), in that order
+    has_text: bool = True  # False: no .txt yet, allowed while no block cites the source
+
+    @property
+    def doi(self) -> str | None:
+        return dict(self.details).get("doi")
+
+    @property
+    def shown_authors(self) -> tuple[str, ...]:
+        return tuple(n.shown for n in self.authors)
+
+    @property
+    def shown_editors(self) -> tuple[str, ...]:
+        return tuple(n.shown for n in self.editors)
 
     @property
     def display_title(self) -> str:
@@ -96,11 +155,11 @@ class Source:
         absent = []
         if not self.authors:
             absent.append("author")
-        if not self.outlet:
+        if not self.outlet and not self.publisher:
             absent.append("outlet")
         if not self.published:
             absent.append("date")
-        if not self.url:
+        if not self.url and not self.doi:
             absent.append("URL")
         if not self.title:
             absent.append("title")

@@ -297,9 +297,10 @@ class Passage:
 
     @classmethod
     def of(cls, quote: str, source: Source) -> Passage:
+        people = (*source.shown_authors, *source.shown_editors)
         names = tuple(n for n in (source.title, source.short_title, source.label,
-                                  source.outlet, *source.authors, *source.editors) if n)
-        credits = tuple(n for n in (source.outlet, *source.authors, *source.editors) if n)
+                                  source.outlet, source.publisher, *people) if n)
+        credits = tuple(n for n in (source.outlet, source.publisher, *people) if n)
         return cls(normalise(quote), source.kind, source.label, names, source.published,
                    credits, source.paragraphs)
 

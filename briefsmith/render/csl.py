@@ -26,7 +26,7 @@ import nh3
 
 from ..core.errors import CitationError
 from ..core.files import write_atomic
-from ..core.models import Citation, Origin, Source, para_locator
+from ..core.models import Citation, Name, Origin, Source, para_locator
 from ..core.paths import PACKAGE_ASSETS, inside
 
 ASSETS_CSL = PACKAGE_ASSETS / "csl"
@@ -77,16 +77,26 @@ def style_class(path: Path) -> str:
     return match.group(1) if match else "in-text"
 
 
-def _name(full: str) -> dict[str, str]:
-    parts = full.rsplit(" ", 1)
-    return {"family": parts[-1], "given": parts[0]} if len(parts) == 2 else {"literal": full}
+# A source file's name parts (models.Name) and details (models.SOURCE_DETAILS) as CSL names them
+_NAME_PARTS = {"family": "family", "given": "given", "particle": "non-dropping-particle",
+               "dropping_particle": "dropping-particle", "suffix": "suffix",
+               "literal": "literal"}
+CSL_DETAILS = {"place": "publisher-place", "volume": "volume", "issue": "issue", "pages": "page",
+               "number": "number", "edition": "edition", "series": "collection-title",
+               "genre": "genre", "doi": "DOI", "isbn": "ISBN"}
+
+
+def _name(name: Name) -> dict[str, str]:
+    """A name as the source file states it: never split here (a string is `literal`)."""
+    return {csl: value for key, csl in _NAME_PARTS.items()
+            if (value := getattr(name, key)) is not None}
 
 
 def csl_item(source: Source) -> dict[str, object]:
     """A source as CSL JSON, carrying only what the article states (nothing invented)."""
     item: dict[str, object] = {
         "id": source.id,
-        "type": _CSL_TYPES[source.kind],
+        "type": source.csl_type or _CSL_TYPES[source.kind],
         "title": source.display_title,
     }
     if source.authors:
@@ -97,6 +107,12 @@ def csl_item(source: Source) -> dict[str, object]:
         item["title-short"] = source.short_title if source.title else f"[{source.short_title}]"
     if source.outlet:
         item["container-title"] = source.outlet
+    if source.publisher:
+        item["publisher"] = source.publisher
+    for key, value in source.details:
+        item[CSL_DETAILS[key]] = value
+    if source.language:  # a style title-cases an English title only, never a French one
+        item["language"] = source.language
     if source.published:
         item["issued"] = {"date-parts": [[int(p) for p in source.published.split("-")]]}
     if source.url:
@@ -109,7 +125,8 @@ def csl_item(source: Source) -> dict[str, object]:
 # The label words pandoc reads as CSL's "paragraph" locator, singular and plural: it does not
 # read "para", and kept "para 4" as plain text after the citation, outside the style's own
 # label and punctuation ("[1], para 4" beside "[1, Paras 11, 12]" in IEEE; "'T', para 4" beside
-# "'T' paras 4, 7" in OSCOLA). The style then writes the label as it prescribes.
+# "'T' paras 4, 7" in OSCOLA). The style then writes the label as it prescribes, in its case:
+# the vendored ieee.csl wrote it "Para." mid-citation and now writes "para." (assets/csl/README).
 LOCATOR_WORDS = ("paragraph", "paragraphs")
 
 

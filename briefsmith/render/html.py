@@ -141,7 +141,7 @@ class SourceView:
     display_title: str
     kind: str
     outlet: str | None
-    authors: tuple[str, ...]
+    authors: tuple[str, ...]  # each name as written, given name first
     editors: tuple[str, ...]
     published: str | None
     url: str | None
@@ -149,6 +149,8 @@ class SourceView:
     perspective: str
     notes: str | None
     missing: tuple[str, ...]
+    publisher: str | None = None
+    doi: str | None = None
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,8 @@ def source_view(source: Source) -> SourceView:
     return SourceView(
         id=source.id, title=source.title, label=source.label,
         display_title=source.display_title, kind=source.kind, outlet=source.outlet,
-        authors=source.authors, editors=source.editors,
+        authors=source.shown_authors, editors=source.shown_editors, publisher=source.publisher,
+        doi=source.doi,
         published=display_date(source.published), url=source.url,
         accessed=display_date(source.accessed), perspective=source.perspective or "",
         notes=source.notes, missing=source.missing,

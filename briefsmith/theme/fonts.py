@@ -345,7 +345,9 @@ def _texts(content: Content) -> Iterator[tuple[str, list[tuple[str, Origin]]]]:
     for source in content.sources.values():
         texts = [(t, source.origin) for t in (source.title, source.short_title, source.label,
                                               source.outlet, source.url, source.perspective,
-                                              source.notes, *source.authors, *source.editors)
+                                              source.notes, source.publisher,
+                                              *source.shown_authors, *source.shown_editors,
+                                              *(v for _, v in source.details))
                  if t]
         yield f"source '{source.id}'", texts
     for audience in content.audiences.values():
