@@ -127,7 +127,7 @@ def test_fidelity_findings_are_cached_per_block_and_redone_when_a_source_changes
         "content/blocks/harbour.yaml", 3)
     assert f"{kept['file']}:{kept['line']}:{kept['column']}: warning: {kept['message']}" == drift[0]
     # The next check reads the cache: a finding planted in it by hand is what it prints.
-    plant = {"file": "briefs/x.yaml", "line": 2, "column": 0, "kind": "fidelity",
+    plant = {"file": "briefs/x.yaml", "line": 2, "column": 0, "kind": "fidelity", "audience": None,
              "message": "planted finding"}
     planted = {k: ([plant] if v else v) for k, v in data["entries"].items()}
     (project / FINDINGS).write_text(json.dumps({"format": 1, "entries": planted}),
