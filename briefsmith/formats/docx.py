@@ -13,8 +13,12 @@ also as PNG, docx_png.py), and each marked note, through a small Lua filter, int
 footnote. pandoc writes footnotes only, so
 for an endnotes audience the notes are moved into word/endnotes.xml afterwards, with their
 relationships and content type. The Word styles come from a reference document made from
-pandoc's default one with the audience's fonts and colours (cached in output/.cache/). Dates,
-zip timestamps and the order of the parts are fixed, so the same inputs give the same bytes.
+pandoc's default one with the audience's fonts and colours (cached in output/.cache/). What the
+PDF's stylesheet lays out is carried over: the paper, margins and decimal note numbers in the
+section properties and settings (docx_layout.py), the logo at its CSS height, the contents and
+the bibliography as paragraphs, not lists, the headings at the levels the page nests them in
+(_word_layout); and the vendored fonts are embedded (docx_fonts.py). Dates, zip timestamps and
+the order of the parts are fixed, so the same inputs give the same bytes.
 
 The HTML and the Word XML are changed as element trees (lxml), never as text: a pattern over
 markup once lost a tag's ">" and the element after <main> with it, and an attribute holding ">"
@@ -48,7 +52,10 @@ from ..core.models import Origin
 from ..core.paths import OutsideProject, read_inside
 from ..render.csl import pandoc_path
 from ..render.html import language_of
+from ..theme import font_instances
 from . import docx_xml
+from .docx_fonts import Face, embed_fonts, vendored_faces
+from .docx_layout import DEFAULT, Layout, layout, set_section
 from .docx_png import add_png_fallbacks
 from .docx_xml import (
     A_NS,
@@ -182,17 +189,31 @@ def render_docx(html: str, selection: Selection, templates: TemplateChain, confi
                    description=f"{brief.subtitle or brief.title} ({audience.label})",
                    endnotes=audience.notes == "endnotes")
     folders = (*templates.folders, templates.root / "content")
+    stylesheet = templates.stylesheet()
+    style = house_style(stylesheet)
     try:
-        return html_to_docx(html, house_style(templates.stylesheet()), meta, folders,
-                            cache_dir.parent / "docx" if cache_dir else None, brief.origin)
+        return html_to_docx(html, style, meta, folders,
+                            cache_dir.parent / "docx" if cache_dir else None, brief.origin,
+                            page=layout(stylesheet), fonts=house_faces(style))
     except RenderError as exc:
         raise RenderError(f"{brief.id} ({audience.name}): {exc.message}", brief.origin) from exc
 
 
+def house_faces(style: HouseStyle) -> tuple[Face, ...]:
+    """The faces of the vendored families the house style uses (docx_fonts.py embeds them),
+    from the static instances the PDF renderer uses, made first if need be."""
+    vendored = {i.family for i in font_instances.INSTANCES}
+    families = tuple(sorted({style.serif, style.sans} & vendored))
+    return vendored_faces(font_instances.ensure(), families) if families else ()
+
+
 def html_to_docx(html: str, style: HouseStyle, meta: DocMeta, folders: tuple[Path, ...],
-                 cache_dir: Path | None, origin: Origin | None = None) -> bytes:
-    """HTML → .docx bytes. `folders`: where a relative image path may be read from."""
-    body = _prepare(html, folders, origin)
+                 cache_dir: Path | None, origin: Origin | None = None, *,
+                 page: Layout = DEFAULT, fonts: tuple[Face, ...] = ()) -> bytes:
+    """HTML → .docx bytes. `folders`: where a relative image path may be read from; `page`:
+    the paper, margins and picture sizes of the PDF; `fonts`: the faces to embed where the
+    document names their family."""
+    body = _prepare(html, folders, origin, page)
     with tempfile.TemporaryDirectory(prefix="briefsmith-docx-") as tmp:
         work = Path(tmp)
         reference = reference_doc(style, cache_dir, work)
@@ -210,6 +231,8 @@ def html_to_docx(html: str, style: HouseStyle, meta: DocMeta, folders: tuple[Pat
         if meta.endnotes:
             _to_endnotes(parts)
         parts["word/document.xml"] = _image_descriptions(parts["word/document.xml"])
+        set_section(parts, page)
+        embed_fonts(parts, fonts)
     except etree.XMLSyntaxError as exc:  # past libxml2's limits: 256 levels, 10 MB of text
         raise RenderError(f"the Word XML pandoc wrote cannot be read: {exc}", origin) from exc
     parts["docProps/core.xml"] = _core(meta)
@@ -222,9 +245,11 @@ def html_to_docx(html: str, style: HouseStyle, meta: DocMeta, folders: tuple[Pat
 _HTML_PARSER = lxml.html.HTMLParser(no_network=True, huge_tree=True)
 
 
-def _prepare(html: str, folders: tuple[Path, ...], origin: Origin | None) -> str:
+def _prepare(html: str, folders: tuple[Path, ...], origin: Origin | None,
+             geometry: Layout = DEFAULT) -> str:
     """Drop the head (its title and metadata go into docProps/core.xml instead of a Title
-    paragraph) and inline every image that is not a data: URL from the allowed folders."""
+    paragraph), inline every image that is not a data: URL from the allowed folders, and lay
+    out for Word what the stylesheet lays out in the PDF (_word_layout)."""
     page = lxml.html.document_fromstring(html, parser=_HTML_PARSER)
     # the parser recovers from any error but a resource limit (2,048 levels of nesting): past
     # one it stops reading, and the rest of the page would be missing without a word
@@ -243,7 +268,79 @@ def _prepare(html: str, folders: tuple[Path, ...], origin: Origin | None) -> str
             img.set("src", _data_url(src, folders, origin))
     for svg in page.xpath("//svg[not(ancestor::svg)]"):
         _svg_image(svg, origin)
+    _word_layout(page, geometry)
     return lxml.html.tostring(page.getroottree(), encoding="unicode")
+
+
+def _word_layout(page: lxml.html.HtmlElement, geometry: Layout) -> None:
+    """What the stylesheet does for the PDF, done in the page's structure for pandoc:
+    - a picture the stylesheet sizes by its class (the logo: `.house-logo`, the minister's
+      `.minister-logo`) at that height (or width), its proportions kept: pandoc would size it
+      by its pixels, the sample's 120 px logo 32 mm tall where the PDF shows 11 mm;
+    - a list in a <nav> (the contents), unnumbered in every built-in stylesheet, as plain
+      paragraphs: its items carry their sections' numbers, and Word would number them again;
+    - the bibliography (ul.bibliography) as paragraphs in the Bibliography style (a hanging
+      indent, styles in the reference document), not as bullets;
+    - each heading one level below the heading whose siblings hold it (the NGO's "The
+      evidence" and the sections after it), as the page shows them (_heading_levels)."""
+    for image in page.iter("img"):
+        size = geometry.image_size((image.get("class") or "").split())
+        if size is None:
+            continue
+        for name in ("width", "height", "style"):
+            image.attrib.pop(name, None)
+        for name, points in zip(("height", "width"), size, strict=True):
+            if points is not None:
+                image.set(name, f"{points / 72:.4f}in")
+    for nav in page.iter("nav"):
+        for items in nav.xpath(".//*[self::ol or self::ul]"):
+            if not items.xpath("ancestor::*[self::ol or self::ul]"):
+                items.set("data-custom-style", "Compact")  # pandoc's tight list paragraphs
+        for items in nav.xpath(".//*[self::ol or self::ul]"):
+            _unlist(items)
+    for items in page.xpath("//*[self::ul or self::ol][contains(concat(' ', "
+                            "normalize-space(@class), ' '), ' bibliography ')]"):
+        items.set("data-custom-style", "Bibliography")
+        _unlist(items)
+    _heading_levels(page)
+
+
+def _unlist(items: lxml.html.HtmlElement) -> None:
+    """A list as a <div> of its items, each a <div> (its own paragraph in Word)."""
+    items.tag = "div"
+    for name in ("type", "start", "reversed"):
+        items.attrib.pop(name, None)
+    for item in items:
+        if isinstance(item.tag, str) and item.tag == "li":
+            item.tag = "div"
+            item.attrib.pop("value", None)
+
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _heading_levels(page: lxml.html.HtmlElement) -> None:
+    """A heading heads what follows it among its siblings, up to the next heading of its level
+    or above: a heading inside those siblings (a section's) is put one level below it, with the
+    headings under that one, if the page gave it the same level or above. The NGO template's
+    "The evidence" is an <h2> with its sections' <h2>s after it, told apart by size only."""
+    for heading in list(page.iter(*_HEADINGS)):
+        level = int(heading.tag[1])
+        inner: list[lxml.html.HtmlElement] = []
+        for sibling in heading.itersiblings():
+            if not isinstance(sibling.tag, str):
+                continue
+            if sibling.tag in _HEADINGS:
+                if int(sibling.tag[1]) <= level:
+                    break
+                continue
+            inner += sibling.iter(*_HEADINGS)
+        if not inner:
+            continue
+        shift = level + 1 - min(int(h.tag[1]) for h in inner)
+        if shift > 0:
+            for found in inner:
+                found.tag = f"h{min(6, int(found.tag[1]) + shift)}"
 
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -473,6 +570,7 @@ def _styles(styles: bytes, style: HouseStyle) -> bytes:
         _restyle(root, name, {"rFonts": _fonts(style.sans),
                               "color": _property("color", style.muted)})
     _restyle(root, "FootnoteText", {"sz": _property("sz", "18"), "szCs": _property("szCs", "18")})
+    _bibliography(root)
     # Word's own names for endnote styles, made like the footnote ones.
     for kind, style_id, name, based_on in (
             ("paragraph", "EndnoteText", "endnote text", "FootnoteText"),
@@ -483,6 +581,40 @@ def _styles(styles: bytes, style: HouseStyle) -> bytes:
         if kind == "paragraph":
             etree.SubElement(made, w("qFormat"))
     return write(root, styles)
+
+
+# templates/_base/style.css: `ul.bibliography li { padding-left: 8mm; text-indent: -8mm;
+# margin-bottom: 2mm; break-inside: avoid }`, in twips.
+_BIBLIOGRAPHY_INDENT, _BIBLIOGRAPHY_AFTER = "454", "113"
+
+
+def _bibliography(styles: etree._Element) -> None:
+    """pandoc's Bibliography paragraph style (empty in its reference document) with the PDF's
+    hanging indent: each entry's first line at the margin, the lines after it 8 mm in."""
+    style = next((s for s in styles.iter(w("style")) if s.get(w("styleId")) == "Bibliography"),
+                 None)
+    if style is None:
+        style = etree.SubElement(styles, w("style"), {w("type"): "paragraph",
+                                                      w("styleId"): "Bibliography"})
+        style.append(_property("name", "Bibliography"))
+        style.append(_property("basedOn", "Normal"))
+        style.append(_property("next", "Bibliography"))
+        etree.SubElement(style, w("qFormat"))
+    old = style.find(w("pPr"))
+    ppr = etree.Element(w("pPr"))
+    etree.SubElement(ppr, w("keepLines"))
+    etree.SubElement(ppr, w("spacing"), {w("before"): "0", w("after"): _BIBLIOGRAPHY_AFTER})
+    etree.SubElement(ppr, w("ind"), {w("left"): _BIBLIOGRAPHY_INDENT,
+                                     w("hanging"): _BIBLIOGRAPHY_INDENT})
+    if old is not None:
+        ppr.tail = old.tail
+        style.replace(old, ppr)
+    else:
+        rpr = style.find(w("rPr"))
+        if rpr is not None:
+            rpr.addprevious(ppr)
+        else:
+            style.append(ppr)
 
 
 def _theme(theme: bytes, style: HouseStyle) -> bytes:

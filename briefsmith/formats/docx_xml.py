@@ -43,6 +43,22 @@ def w(name: str) -> str:
     return f"{{{W_NS}}}{name}"
 
 
+def place(parent: etree._Element, child: etree._Element, order: tuple[str, ...]) -> None:
+    """`child` in `parent` where the schema puts it: in place of any element of its name, else
+    before the first child whose name comes after its name in `order` (the schema's sequence),
+    else last. Word refuses a part whose elements are out of their schema order."""
+    name = etree.QName(child).localname
+    for old in parent.findall(child.tag):
+        parent.remove(old)
+    later = order[order.index(name) + 1:]
+    following = next((c for c in parent if isinstance(c.tag, str)
+                      and etree.QName(c).localname in later), None)
+    if following is not None:
+        following.addprevious(child)
+    else:
+        parent.append(child)
+
+
 def around(data: bytes) -> tuple[bytes, bytes]:
     """What a part has before and after its root element: the XML declaration and the white
     space on either side, which a tree does not keep but the part's bytes do."""
