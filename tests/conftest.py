@@ -98,6 +98,22 @@ def _weasyprint_loaded_once() -> None:
     _weasyprint()
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for a test module (tests/_chromium.py)."""
+    import os
+
+    from _chromium import CHROMIUM, Chromium
+
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"chromium is not installed ({CHROMIUM}): make test installs it")
+    chrome = Chromium()
+    try:
+        yield chrome
+    finally:
+        chrome.close()
+
+
 # Fixtures that render a whole project (PDFs, Word files) or start a server or browser once per
 # module or session: a test that uses one is slow, however quick its own body is.
 RENDERING_FIXTURES = {"built_sample", "built_html", "built", "brief_pdfs", "server", "browser",

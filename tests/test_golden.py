@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -32,13 +33,16 @@ def built_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def without_css(html: str) -> str:
-    """The stylesheet is inlined in every page; the snapshot keeps only its size and hash, so a
-    CSS change still shows here without repeating the stylesheets in every snapshot."""
-    start = html.index("<style>") + len("<style>")
-    end = html.index("</style>", start)
-    css = html[start:end]
-    digest = hashlib.sha256(css.encode()).hexdigest()[:16]
-    return f"{html[:start]}/* {len(css)} characters of CSS, sha256 {digest} */{html[end:]}"
+    """The stylesheet is inlined in every page, and so are its fonts (`@font-face` rules with
+    data: URLs, in a `<style>` of their own); the snapshot keeps only each `<style>` element's
+    size and hash, so a CSS or font change still shows here without repeating them in every
+    snapshot."""
+    def summary(match: re.Match[str]) -> str:
+        css = match.group(2)
+        digest = hashlib.sha256(css.encode()).hexdigest()[:16]
+        return f"{match.group(1)}/* {len(css)} characters of CSS, sha256 {digest} */</style>"
+
+    return re.sub(r"(<style[^>]*>)(.*?)</style>", summary, html, flags=re.S)
 
 
 @pytest.mark.slow

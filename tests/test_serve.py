@@ -9,23 +9,20 @@ package). The page is opened once; every later change must reach it by itself.
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _chromium import Chromium
 from conftest import REPO, copy_project
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 BLOCKS = "content/blocks/harbour.yaml"
 WAIT = 30.0  # seconds a change may take to reach the page on a loaded 2-core machine
 
@@ -79,102 +76,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         if srv.proc.poll() is None:
             srv.proc.kill()
             srv.proc.wait()
-
-
-class Chromium:
-    """Just enough of the DevTools protocol: open a tab, read the page's text."""
-
-    def __init__(self) -> None:
-        self.profile = tempfile.mkdtemp(prefix="briefsmith-serve-chromium-")
-        to_chrome_r, self.to_chrome = os.pipe()
-        self.from_chrome, from_chrome_w = os.pipe()
-
-        def fds() -> None:  # in the child: its ends become fds 3 (commands) and 4 (replies)
-            a, b = os.dup(to_chrome_r), os.dup(from_chrome_w)
-            os.dup2(a, 3)
-            os.dup2(b, 4)
-
-        self.proc = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-default-browser-check", "--disable-extensions", "--disable-default-apps",
-             "--disable-breakpad", "--disable-dev-shm-usage", "--mute-audio",
-             # nothing but the preview: every host name is unresolvable
-             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-             "--remote-debugging-pipe", f"--user-data-dir={self.profile}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=fds, close_fds=False)
-        os.close(to_chrome_r)
-        os.close(from_chrome_w)
-        self.buffer = b""
-        self.next_id = 0
-        self.session = ""
-
-    def call(self, method: str, params: dict[str, Any] | None = None,
-             session: bool = True, seconds: float = 30) -> dict[str, Any]:
-        self.next_id += 1
-        message: dict[str, Any] = {"id": self.next_id, "method": method,
-                                   "params": params or {}}
-        if session and self.session:
-            message["sessionId"] = self.session
-        os.write(self.to_chrome, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + seconds
-        while True:
-            while b"\0" in self.buffer:
-                raw, self.buffer = self.buffer.split(b"\0", 1)
-                reply = json.loads(raw)
-                if reply.get("id") == self.next_id:
-                    assert "error" not in reply, reply
-                    return reply["result"]  # type: ignore[no-any-return]
-            left = deadline - time.monotonic()
-            assert left > 0, f"Chromium did not answer {method}"
-            ready, _, _ = select.select([self.from_chrome], [], [], left)
-            if ready:
-                chunk = os.read(self.from_chrome, 1 << 16)
-                assert chunk, "Chromium closed the pipe"
-                self.buffer += chunk
-
-    def open(self, url: str) -> None:
-        # the first answer waits for Chromium to start: in a fresh profile on a busy machine
-        # that once took over 30 s (a fresh clone's CI run)
-        target = self.call("Target.createTarget", {"url": "about:blank"}, session=False,
-                           seconds=120)
-        self.session = self.call("Target.attachToTarget", {"targetId": target["targetId"],
-                                                           "flatten": True},
-                                 session=False)["sessionId"]
-        self.call("Page.navigate", {"url": url})
-
-    def text(self) -> str:
-        result = self.call("Runtime.evaluate", {
-            "expression": "document.body ? document.body.innerText : ''",
-            "returnByValue": True})
-        return str(result["result"].get("value", ""))
-
-    def evaluate(self, expression: str) -> Any:
-        return self.call("Runtime.evaluate", {"expression": expression,
-                                              "returnByValue": True})["result"].get("value")
-
-    def close(self) -> None:
-        try:
-            self.call("Browser.close", session=False)
-            self.proc.wait(10)
-        except (AssertionError, OSError, subprocess.TimeoutExpired):
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self.to_chrome)
-        os.close(self.from_chrome)
-        shutil.rmtree(self.profile, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Chromium]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"chromium is not installed ({CHROMIUM}): make test installs it")
-    chrome = Chromium()
-    try:
-        yield chrome
-    finally:
-        chrome.close()
 
 
 def set_question(root: Path, line: str) -> None:
@@ -231,6 +132,9 @@ def test_page_follows_saves_and_shows_problems_until_fixed(server: Server,
         (browser.text()[:300], server.log.read_text())
     marker = browser.evaluate("window.__opened_once = 'yes'")
     assert marker == "yes"
+    # the preview is the built page, with the fonts it carries (test_html_fonts.py)
+    assert browser.evaluate("[...document.fonts].filter(f => f.family.replace(/\"/g, '') "
+                            "=== 'Source Serif 4').length") == 6
 
     set_question(server.root, '  text: "Who should the quay serve in winter, asks the editor?"')
     assert until(lambda: "serve in winter, asks the editor" in browser.text(), WAIT), \

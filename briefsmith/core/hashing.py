@@ -60,7 +60,7 @@ def code_version() -> str:
     found = [f"briefsmith={__version__}+{code.hexdigest()[:16]}"]
     installed = _installed_versions()
     for name in ("weasyprint", "pydyf", "pypandoc-binary", "jinja2", "markdown", "nh3",
-                 "pyyaml", "fonttools"):
+                 "pyyaml", "fonttools", "brotli"):
         found.append(f"{name}={installed.get(_normal(name), '?')}")
     return ";".join(found)
 

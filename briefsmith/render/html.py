@@ -34,6 +34,7 @@ from ..evidence.conflicts import Finding, notes_by_block
 from ..theme.templates import ENTRY, TemplateChain, code_at, syntax_error, template_frame
 from .charts import ACCENT, INK, NOT_DRAWN, Colours, chart_url
 from .csl import Formatted, find_pandoc, format_citations
+from .page_fonts import with_fonts
 
 _PLACEHOLDER = re.compile(r'<bs-cite n="(\d+)"></bs-cite>')
 _NOTES = "<bs-notes></bs-notes>"
@@ -383,7 +384,8 @@ def render_first_pass(templates: TemplateChain, context: dict[str, Any],
 def render_html(selection: Selection, fmt: str, templates: TemplateChain, content: Content,
                 config: Config, style: Path, cache_dir: Path | None) -> str:
     """Both passes and the CSL call between them: one selection, in one format, to its
-    complete HTML (for a PDF, what WeasyPrint lays out; for Word, what docx.py converts)."""
+    complete HTML (for a PDF, what WeasyPrint lays out; for Word, what docx.py converts; for
+    HTML, the page, with its fonts)."""
     find_pandoc()  # looked for in a thread while the template renders (csl.pandoc_path)
     context = build_context(selection, content.citations, fmt, config, notes_by_block(content),
                             cache_dir.parent / "charts" if cache_dir else None)
@@ -392,6 +394,8 @@ def render_html(selection: Selection, fmt: str, templates: TemplateChain, conten
                                  language_of(selection.brief, config), cache_dir)
     html = fill_citations(first, formatted, selection.audience.notes, fmt)
     require_alt_text(html, templates)
+    if FORMATS[fmt].carries_fonts:
+        html = with_fonts(html, cache_dir.parent / "fonts" if cache_dir else None)
     return html
 
 

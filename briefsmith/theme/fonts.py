@@ -70,7 +70,9 @@ def fallback_families(kind: str) -> str:
     """The fallback part of a CSS font-family stack ("serif" or "sans"), for the house style.
 
     Listed, not left to fontconfig's own fallback, so the serif text gets the serif Noto face of
-    each script (fontconfig alone would pick whatever sorts first) and the choice is stable."""
+    each script (fontconfig alone would pick whatever sorts first) and the choice is stable.
+    A browser takes each of these families only for its own script: the HTML page declares
+    them with a `unicode-range` (webfonts.py), since they also map Latin digits and marks."""
     return ", ".join(f'"{f.serif if kind == "serif" else f.sans}"' for f in FALLBACKS)
 
 
@@ -116,7 +118,7 @@ def fontconfig_file() -> Path:
     static = font_instances.ensure()
     files = font_files()
     fallback = files[len(vendored_files()):]
-    stamps = [str(static)] + [(str(p), _stamp(p)) for p in files]
+    stamps = [str(static)] + [(str(p), stamp(p)) for p in files]
     digest = hashlib.sha256(repr(stamps).encode()).hexdigest()[:12]
     folder = Path(tempfile.gettempdir()) / f"briefsmith-fontconfig-{digest}"
     links = _link_folder(folder / "fonts", fallback)
@@ -135,7 +137,8 @@ def fontconfig_file() -> Path:
     return conf
 
 
-def _stamp(path: Path) -> tuple[int, int]:
+def stamp(path: Path) -> tuple[int, int]:
+    """A font file's size and modification time: what tells a changed font from the last."""
     stat = path.stat()
     return stat.st_size, stat.st_mtime_ns
 
@@ -260,7 +263,7 @@ _SCRIPTS: tuple[tuple[int, int, str, str | None], ...] = (
     (0x0750, 0x077F, "Arabic", "Noto Sans Arabic"),
     (0x0870, 0x08FF, "Arabic", "Noto Sans Arabic"),
     (0xFB50, 0xFDFF, "Arabic", "Noto Sans Arabic"),
-    (0xFE70, 0xFEFF, "Arabic", "Noto Sans Arabic"),
+    (0xFE70, 0xFEFC, "Arabic", "Noto Sans Arabic"),  # not U+FEFF, the zero-width no-break space
     (0x0700, 0x074F, "Syriac", "Noto Sans Syriac"),
     (0x0780, 0x07BF, "Thaana", "Noto Sans Thaana"),
     (0x0900, 0x097F, "Devanagari", "Noto Sans Devanagari"),
@@ -298,6 +301,14 @@ _SCRIPTS: tuple[tuple[int, int, str, str | None], ...] = (
     (0x1F000, 0x1FAFF, "emoji and pictographs", "Noto Emoji"),
     (0x2190, 0x2BFF, "symbols", "Noto Sans Symbols 2"),
 )
+
+
+def script_ranges(script: str) -> tuple[tuple[int, int], ...]:
+    """The code point ranges of a fallback's script (as `Fallback.script` names it): the
+    characters an HTML page may draw from that fallback face (webfonts.py), and no others. CJK
+    takes the ideographs of Extension B and later too, which the Noto CJK faces partly cover."""
+    names = (script, "CJK Extension B and later") if script == "CJK" else (script,)
+    return tuple((start, end) for start, end, name, _ in _SCRIPTS if name in names)
 
 
 def script_of(ch: str) -> tuple[str, str | None]:
