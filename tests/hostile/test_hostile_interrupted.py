@@ -100,6 +100,7 @@ def _assert_consistent(root: Path, good: dict[str, bytes]) -> list[Path]:
             temps.append(path)
         elif not ((rel.startswith(".cache/citeproc/") and path.suffix == ".json")
                   or (rel.startswith(".cache/templates/") and path.suffix == ".jinja")
+                  or (rel.startswith(".cache/fonts/") and path.suffix == ".woff2")
                   or rel in (".cache/stat-cache.json", ".cache/warnings-shown.json")):
             strays.append(rel)
     assert strays == [], f"unexpected files in output/: {strays}"
