@@ -126,6 +126,19 @@ def review_lines(paragraphs: list[str], rel: str) -> list[str]:
 
 # --- ids and files -----------------------------------------------------------------------------
 
+ID_WORDS = 6  # a page's default id: its title's first words that say something
+_TITLE_STOPWORDS = frozenset({"a", "an", "the", "of", "on", "in", "and", "for", "to", "at", "by",
+                              "with", "from", "as", "is", "are", "its", "their", "it"})
+
+
+def title_id(title: str) -> str:
+    """A short id from a headline: its first ID_WORDS words that say something, so that a
+    60-character slug is not cut mid-phrase ('...-russia-s'): a possessive's "s" and small
+    words are left out."""
+    words = [w for w in re.findall(r"[^\W_]+", title)
+             if len(w) > 1 and w.casefold() not in _TITLE_STOPWORDS]
+    return slug(" ".join(words[:ID_WORDS]))
+
 def source_yaml(meta: PageMeta, label: str, page_name: str, shown: str) -> str:
     """The source file: each field preceded by a comment saying where the page states it;
     what it does not state is `null` with a comment saying so."""
@@ -268,7 +281,7 @@ def ingest(root: Path, page: Path, shown: str, *, source_id: str | None = None,
                                "digits and hyphens", Origin(shown))
         sid = source_id
     else:
-        sid = slug(meta.title or "") or slug(page.stem)
+        sid = title_id(meta.title or "") or slug(page.stem)
         if not sid:
             raise ContentError("no title or file name to make a source id from: give one with "
                                "--id", Origin(shown))
