@@ -277,3 +277,13 @@ def test_inference_is_shown_labelled_in_every_audience(project: Path, cli) -> No
         assert html.count(shown) == 2, audience
         assert html.count('<span class="label">Editor\'s inference:</span> Tourism is likely '
                           "the point.</p>") == 1, audience
+
+
+def test_a_name_with_accents_is_read_whole() -> None:
+    """Letters of any script are letters: 'Kasčiūnas' was read as 'Kas', so a name the passage
+    gives was reported missing, and one it does not give was quoted cut short."""
+    passage = Passage("Lithuania's defence minister Laurynas Kasčiūnas said the country would "
+                      "leave the treaty.", "news", "Report", ("Report",), None, ())
+    assert compare("Laurynas Kasčiūnas said Lithuania would leave the treaty.", [passage]) == []
+    [found] = compare("Dovilė Šakalienė said Lithuania would leave the treaty.", [passage])
+    assert found.kind == "actor" and "Dovilė Šakalienė" in found.prose

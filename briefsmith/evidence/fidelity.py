@@ -214,7 +214,10 @@ SOURCE_NOUNS = ("analysis", "commentary", "report", "paper", "study", "column", 
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_MARKS = re.compile(r"[*_`#>]+")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'.\-]*[A-Za-z]|[A-Za-z]")
+# A word of letters in any script ("Kasčiūnas", "García"), with inner apostrophes, dots and
+# hyphens ("O'Neill", "U.S.", "anti-personnel"): ASCII-only classes cut a name at its accent.
+_LETTER = r"[^\W\d_]"
+_WORD = re.compile(rf"{_LETTER}(?:{_LETTER}|['.\-])*{_LETTER}|{_LETTER}")
 
 
 def plain(text: str) -> str:
