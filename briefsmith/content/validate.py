@@ -574,6 +574,20 @@ def metadata_warnings(sources: dict[str, Source]) -> list[BriefsmithWarning]:
     ]
 
 
+def _until_cited(src: Source, citing: Block | None, lack: str, todo: str, errors: Collector,
+                 warnings: list[BriefsmithWarning] | None) -> None:
+    """What a source lacks is a warning while no block cites it (nothing of it reaches a
+    reader yet), and an error naming the block once one does."""
+    if citing is None:
+        if warnings is not None:
+            warnings.append(BriefsmithWarning(
+                Origin(src.origin.path), f"source '{src.id}' has no {lack} yet: {todo} before a "
+                "block cites it", "source"))
+    else:
+        errors.add(ContentError(f"source '{src.id}' is cited by block '{citing.id}' "
+                                f"({citing.origin}) but has no {lack}: {todo}", src.origin))
+
+
 def check_viewpoints(sources: dict[str, Source], blocks: dict[str, Block],
                      perspectives: tuple[tuple[str, str], ...], declared_at: Origin | None,
                      errors: Collector, warnings: list[BriefsmithWarning] | None = None) -> None:
@@ -599,27 +613,11 @@ def check_viewpoints(sources: dict[str, Source], blocks: dict[str, Block],
     for src in sources.values():
         citing = first_citing.get(src.id)
         if not src.has_text:
-            save = f"save the article's verbatim text as {src.text_path}"
-            if citing is None:
-                if warnings is not None:
-                    warnings.append(BriefsmithWarning(
-                        Origin(src.origin.path), f"source '{src.id}' has no text file yet: "
-                        f"{save} before a block cites it", "source"))
-            else:
-                errors.add(ContentError(f"source '{src.id}' is cited by block '{citing.id}' "
-                                        f"({citing.origin}) but has no text file: {save}",
-                                        src.origin))
+            _until_cited(src, citing, "text file",
+                         f"save the article's verbatim text as {src.text_path}", errors, warnings)
         if src.perspective is None:
-            needed = "write how the source sees the question in your own words as 'perspective:'"
-            if citing is None:
-                if warnings is not None:
-                    warnings.append(BriefsmithWarning(
-                        Origin(src.origin.path), f"source '{src.id}' has no 'perspective' yet: "
-                        f"{needed} before a block cites it", "source"))
-            else:
-                errors.add(ContentError(f"source '{src.id}' is cited by block '{citing.id}' "
-                                        f"({citing.origin}) but has no 'perspective': {needed}",
-                                        src.origin))
+            _until_cited(src, citing, "'perspective'", "write how the source sees the question "
+                         "in your own words as 'perspective:'", errors, warnings)
         if src.viewpoint is None:
             if ids and citing is None:
                 if warnings is not None:

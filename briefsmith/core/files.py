@@ -17,7 +17,7 @@ import fcntl
 import os
 import re
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -184,3 +184,19 @@ def write_all(out_dir: Path, files: dict[Path, bytes], *, locked: bool = False) 
                                       Origin(str(target))) from exc
                 for record in _RECORDS:
                     record.append(target)
+
+
+def cached(path: Path, make: Callable[[], bytes], signature: bytes, *,
+           write: bool = True) -> bytes:
+    """The bytes kept at `path` (a file of a cache folder under output/.cache/, named by the
+    hash of what makes it), or made and kept there: read only from a regular file that starts
+    with `signature`, written only (with `write`) when output/.cache/ exists and the folder is
+    no link, atomically, so a reader never sees half a file."""
+    if path.is_file() and not path.is_symlink():
+        found = path.read_bytes()
+        if found.startswith(signature):
+            return found
+    data = make()
+    if write and path.parent.parent.is_dir() and not path.parent.is_symlink():
+        write_atomic(path, data)
+    return data

@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.files import write_atomic
+from ..core.files import cached
 from ..core.hashing import sha256
 from ..core.models import Block
 from ..theme.font_instances import ensure, folder
@@ -62,15 +62,8 @@ def chart_svg(block: Block, cache: Path | None = None, *, write: bool = True,
     spec_json = json.dumps(spec(block, colours), sort_keys=True)
     if cache is None:
         return _draw(spec_json)
-    path = cache / f"{spec_key(block, colours)}.svg"
-    if path.is_file() and not path.is_symlink():
-        data = path.read_bytes()
-        if data.startswith(b"<?xml"):
-            return data
-    data = _draw(spec_json)
-    if write and cache.parent.is_dir() and not cache.is_symlink():
-        write_atomic(path, data)  # a reader never sees half a file
-    return data
+    return cached(cache / f"{spec_key(block, colours)}.svg", lambda: _draw(spec_json),
+                  b"<?xml", write=write)
 
 
 # What check's dry render shows for a chart (render.dry_render): an empty picture.

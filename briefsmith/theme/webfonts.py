@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..core.files import write_atomic
+from ..core.files import cached
 from ..core.hashing import sha256
 from . import font_instances, fonts
 
@@ -144,15 +144,8 @@ def woff2(face: Face, codepoints: frozenset[int], cache: Path | None = None) -> 
     data = _subset(face.path, face.index, fonts.stamp(face.path), codepoints)
     if cache is None:
         return _encode(data)
-    path = cache / f"{sha256(data + _encoder_version().encode())}.woff2"
-    if path.is_file() and not path.is_symlink():
-        found = path.read_bytes()
-        if found.startswith(b"wOF2"):
-            return found
-    encoded = _encode(data)
-    if cache.parent.is_dir() and not cache.is_symlink():
-        write_atomic(path, encoded)  # a reader never sees half a file
-    return encoded
+    return cached(cache / f"{sha256(data + _encoder_version().encode())}.woff2",
+                  lambda: _encode(data), b"wOF2")
 
 
 @functools.cache
