@@ -498,7 +498,6 @@ def _numbers(text: str, ev: _Evidence, field: str) -> list[Finding]:
     return found
 
 
-_CAP = re.compile(r"[A-Z][A-Za-z'.\-]*[A-Za-z.]|[A-Z]")
 _CONNECT = ("of", "for", "to", "de", "la", "du", "van", "von", "der", "on")
 
 
